@@ -1,0 +1,186 @@
+import { z } from 'zod';
+
+/**
+ * Configuration comes from the environment, validated once at start-up.
+ * Every default below is for local development only; production deployments
+ * must set the secrets (start-up refuses the development secrets when
+ * NODE_ENV=production).
+ */
+
+export const SERVICE_NAMES = ['user', 'product', 'order', 'inventory', 'payment'] as const;
+export type SubgraphName = (typeof SERVICE_NAMES)[number];
+export type ServiceName = SubgraphName | 'gateway' | 'notifications';
+
+export const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
+  gateway: 4000,
+  user: 4001,
+  product: 4002,
+  order: 4003,
+  inventory: 4004,
+  payment: 4005,
+};
+
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production-0123456789';
+const DEV_IDENTITY_SECRET = 'dev-only-identity-secret-change-me-in-production-0123';
+
+/** Thrown for a missing or malformed variable; entry points print its one line and exit 1. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/** `15m`, `30s`, `250ms`, `2h`, or a bare number of seconds → milliseconds. */
+export const duration = z.string().transform((value, ctx) => {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration like 900, 30s, 15m or 250ms' });
+    return z.NEVER;
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return Number(match[1]) * unit;
+});
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL');
+
+const commonShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Server and base database name; each service uses `<name>_<service>` on that server. */
+  DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/ecommerce'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
+  /** Prefix for every Redis key, so several stacks (a dev stack, a test run) share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default('ecom:'),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
+    .default('localhost:9092'),
+  /** Prefix for every topic and consumer group, so test runs never meet a dev stack's events. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may contain only letters, digits, ".", "_" and "-"')
+    .default(''),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  IDENTITY_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .default(DEV_IDENTITY_SECRET),
+  /** How long a signed identity header stays valid (clock skew included). */
+  IDENTITY_MAX_AGE: duration.prefault('60s'),
+  SHUTDOWN_TIMEOUT: duration.prefault('10s'),
+};
+
+const subgraphShape = {
+  ...commonShape,
+  ADMIN_EMAIL: z.string().email().default('admin@example.com'),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').default('admin-dev-password'),
+  ACCESS_TOKEN_TTL: duration.prefault('15m'),
+  REFRESH_TOKEN_TTL: duration.prefault('30d'),
+  ORDER_TTL: duration.prefault('15m'),
+  CATALOG_CACHE_TTL: duration.prefault('300s'),
+};
+
+const gatewayShape = {
+  ...commonShape,
+  GATEWAY_PORT: port.default(DEFAULT_PORTS.gateway),
+  USER_URL: z.string().url().optional(),
+  PRODUCT_URL: z.string().url().optional(),
+  ORDER_URL: z.string().url().optional(),
+  INVENTORY_URL: z.string().url().optional(),
+  PAYMENT_URL: z.string().url().optional(),
+};
+
+const subgraphSchema = z.object(subgraphShape);
+const gatewaySchema = z.object(gatewayShape);
+
+export type CommonConfig = z.infer<z.ZodObject<typeof commonShape>>;
+export type SubgraphConfig = z.infer<typeof subgraphSchema> & {
+  service: SubgraphName;
+  port: number;
+  databaseUrl: string;
+};
+export type GatewayConfig = z.infer<typeof gatewaySchema> & {
+  subgraphUrls: Record<SubgraphName, string>;
+};
+
+function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  // Empty strings count as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = issue?.path.join('.') ?? '?';
+    throw new ConfigError(`configuration error: ${name} ${issue?.message ?? 'is invalid'}`);
+  }
+  const config = result.data as CommonConfig;
+  if (config.NODE_ENV === 'production') {
+    if (config.JWT_SECRET === DEV_JWT_SECRET) {
+      throw new ConfigError('configuration error: JWT_SECRET must be set in production');
+    }
+    if (config.IDENTITY_SECRET === DEV_IDENTITY_SECRET) {
+      throw new ConfigError('configuration error: IDENTITY_SECRET must be set in production');
+    }
+  }
+  return result.data;
+}
+
+/** `postgres://h/ecommerce` + `user` → `postgres://h/ecommerce_user` unless `USER_DATABASE_URL` is set. */
+export function serviceDatabaseUrl(
+  service: SubgraphName,
+  env: NodeJS.ProcessEnv,
+  base: string,
+): string {
+  const override = env[`${service.toUpperCase()}_DATABASE_URL`];
+  if (override) {
+    if (!postgresUrl.safeParse(override).success) {
+      throw new ConfigError(
+        `configuration error: ${service.toUpperCase()}_DATABASE_URL must be a postgres:// URL`,
+      );
+    }
+    return override;
+  }
+  const url = new URL(base);
+  const dbName = url.pathname.replace(/^\//, '') || 'ecommerce';
+  url.pathname = `/${dbName}_${service}`;
+  return url.toString();
+}
+
+export function loadSubgraphConfig(
+  service: SubgraphName,
+  env: NodeJS.ProcessEnv = process.env,
+): SubgraphConfig {
+  const base = parse(subgraphSchema, env);
+  const portVar = `${service.toUpperCase()}_PORT`;
+  const portResult = port.default(DEFAULT_PORTS[service]).safeParse(env[portVar] || undefined);
+  if (!portResult.success) {
+    throw new ConfigError(`configuration error: ${portVar} must be a port number (1-65535)`);
+  }
+  return {
+    ...base,
+    service,
+    port: portResult.data,
+    databaseUrl: serviceDatabaseUrl(service, env, base.DATABASE_URL),
+  };
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const base = parse(gatewaySchema, env);
+  const subgraphUrls = Object.fromEntries(
+    SERVICE_NAMES.map((name) => {
+      const explicit = base[`${name.toUpperCase()}_URL` as keyof typeof base] as string | undefined;
+      const portVar = env[`${name.toUpperCase()}_PORT`];
+      const p = portVar ? Number(portVar) : DEFAULT_PORTS[name];
+      return [name, explicit ?? `http://127.0.0.1:${p}/graphql`];
+    }),
+  ) as Record<SubgraphName, string>;
+  return { ...base, subgraphUrls };
+}

@@ -1,0 +1,60 @@
+import { Kafka, logLevel, type LogEntry, type Admin } from 'kafkajs';
+import type { Logger } from './logger.js';
+
+export interface KafkaSettings {
+  brokers: string;
+  clientId: string;
+  topicPrefix: string;
+  logger: Logger;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose own logs go through our structured logger. */
+export function createKafka(settings: KafkaSettings): Kafka {
+  const log = settings.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers.split(','),
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        log[LEVELS[level] ?? 'info'](rest, message);
+      },
+  });
+}
+
+/** Topic (and consumer group) names carry the configured prefix, which isolates test runs. */
+export function topicName(prefix: string, base: string): string {
+  return `${prefix}${base}`;
+}
+
+/** Creates topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(
+  admin: Admin,
+  topics: string[],
+  numPartitions = 3,
+): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t));
+  if (missing.length === 0) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
+  });
+}
+
+/** Readiness probe: the cluster answers a metadata request. */
+export async function pingKafka(admin: Admin): Promise<void> {
+  await admin.describeCluster();
+}

@@ -1,0 +1,212 @@
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { GraphQLError, parse } from 'graphql';
+import type { Kafka, Admin } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { EntityManager, MikroORM, EntitySchema } from '@mikro-orm/postgresql';
+import { loadSubgraphConfig, type SubgraphConfig, type SubgraphName } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { initOrm, pingDatabase, type MigrationObject } from './db.js';
+import { createKafka, pingKafka } from './kafka.js';
+import { createRedis, connectRedis, pingRedis } from './redis.js';
+import { healthRouter, type HealthCheck } from './health.js';
+import { Lifecycle, runMain } from './lifecycle.js';
+import { maskErrors } from './errors.js';
+import { verifyIdentity, IdentityRejected, TRACE_HEADER, type Identity } from './identity.js';
+import { runWithTrace, newTraceId, sanitizeTraceId } from './context.js';
+import { metricsRouter } from './metrics.js';
+
+/** What a subgraph's code gets once its infrastructure is up. */
+export interface Runtime {
+  config: SubgraphConfig;
+  logger: Logger;
+  orm: MikroORM;
+  kafka: Kafka;
+  /** Null for subgraphs that do not use Redis. */
+  redis: Redis | null;
+  lifecycle: Lifecycle;
+}
+
+/** Per-request context every subgraph's own context extends. */
+export interface RequestContext {
+  /** A fresh identity map per request: no entity leaks between requests. */
+  em: EntityManager;
+  identity: Identity | null;
+  traceId: string;
+  logger: Logger;
+}
+
+/** Long-running work beside the HTTP server: outbox relays, Kafka consumers, timers. */
+export interface BackgroundTask {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SubgraphSetup<Ctx extends RequestContext> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  resolvers: GraphQLResolverMap<any>;
+  context(base: RequestContext): Ctx;
+  background?: BackgroundTask[];
+  /** Extra readiness checks beside PostgreSQL, Kafka and Redis. */
+  checks?: Record<string, HealthCheck>;
+}
+
+export interface SubgraphModule<Ctx extends RequestContext> {
+  name: SubgraphName;
+  /** URL of the subgraph's `schema.graphql`. */
+  schema: URL;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  entities: EntitySchema<any, any>[];
+  migrations: MigrationObject[];
+  usesRedis?: boolean;
+  setup(runtime: Runtime): Promise<SubgraphSetup<Ctx>>;
+}
+
+export interface RunningSubgraph {
+  runtime: Runtime;
+  url: string;
+  port: number;
+  stop(): Promise<number>;
+}
+
+export function readSchema(url: URL) {
+  return parse(readFileSync(url, 'utf8'));
+}
+
+/**
+ * Boots one subgraph: configuration, database (created and migrated), Kafka,
+ * Redis if used, the GraphQL endpoint, health, metrics, background tasks, and
+ * an ordered graceful shutdown.
+ */
+export async function startSubgraph<Ctx extends RequestContext>(
+  module: SubgraphModule<Ctx>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningSubgraph> {
+  const config = loadSubgraphConfig(module.name, env);
+  const logger = createLogger(module.name, config.LOG_LEVEL);
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT);
+
+  const orm = await initOrm({
+    url: config.databaseUrl,
+    entities: module.entities,
+    migrations: module.migrations,
+    logger,
+  });
+  lifecycle.onShutdown('postgres', () => orm.close(true));
+
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${module.name}-service`,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    logger,
+  });
+  const admin: Admin = kafka.admin();
+  // Not awaited: a broker that is down makes the service not ready, not dead.
+  const adminConnected = admin.connect().catch((err: unknown) => {
+    logger.warn({ err: (err as Error).message }, 'kafka not reachable yet');
+  });
+  lifecycle.onShutdown('kafka-admin', async () => {
+    await adminConnected;
+    await admin.disconnect();
+  });
+
+  let redis: Redis | null = null;
+  if (module.usesRedis) {
+    const client = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger);
+    redis = client;
+    connectRedis(client).catch(() => undefined); // degraded, not fatal: caches fall back
+    lifecycle.onShutdown('redis', async () => {
+      client.disconnect();
+    });
+  }
+
+  const runtime: Runtime = { config, logger, orm, kafka, redis, lifecycle };
+  const setup = await module.setup(runtime);
+
+  const checks: Record<string, HealthCheck> = {
+    postgres: () => pingDatabase(orm),
+    kafka: () => pingKafka(admin),
+    ...(redis ? { redis: () => pingRedis(redis as Redis) } : {}),
+    ...setup.checks,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<Ctx>({
+    schema: buildSubgraphSchema({
+      typeDefs: readSchema(module.schema),
+      resolvers: setup.resolvers,
+    }),
+    formatError: maskErrors(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  app.use(healthRouter(checks, () => lifecycle.shuttingDown));
+  app.use(metricsRouter(module.name));
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    (req, _res, next) => runWithTrace(sanitizeTraceId(req.headers[TRACE_HEADER]), next),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        let identity: Identity | null;
+        try {
+          identity = verifyIdentity(config.IDENTITY_SECRET, config.IDENTITY_MAX_AGE, req.headers);
+        } catch (err) {
+          if (err instanceof IdentityRejected) {
+            logger.warn({ reason: err.message }, 'rejected identity header');
+            throw new GraphQLError('Identity could not be verified', {
+              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            });
+          }
+          throw err;
+        }
+        const traceId = sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId();
+        return setup.context({
+          em: orm.em.fork(),
+          identity,
+          traceId,
+          logger: logger.child({ traceId }),
+        });
+      },
+    }),
+  );
+
+  for (const task of setup.background ?? []) {
+    await task.start();
+    lifecycle.onShutdown(task.name, () => task.stop());
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.HOST, resolve);
+  });
+  // Registered last so it runs first: stop taking requests, drain in-flight ones.
+  lifecycle.onShutdown('http', () => apollo.stop());
+  const url = `http://${config.HOST}:${config.port}/graphql`;
+  logger.info({ url }, `${module.name} subgraph ready`);
+
+  return { runtime, url, port: config.port, stop: () => lifecycle.shutdown('stop') };
+}
+
+/** Entry point helper: start the subgraph and stop it cleanly on SIGTERM/SIGINT. */
+export function runSubgraph<Ctx extends RequestContext>(module: SubgraphModule<Ctx>): void {
+  runMain(async () => {
+    const running = await startSubgraph(module);
+    running.runtime.lifecycle.listen();
+  });
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '../../../platform/db.js';
+import { Migration20261121000001Initial } from './Migration20261121000001Initial.js';
+
+/** Applied in this order at start-up; never edit one that has shipped, add a new one. */
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261121000001Initial', class: Migration20261121000001Initial },
+];
