@@ -22,7 +22,7 @@ const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...Object.fromEntries(
-      SUBGRAPHS.map((name) => [
+      SUBGRAPHS.filter((name) => existsSync(`subgraphs/${name}/schema.graphql`)).map((name) => [
         `subgraphs/${name}/__generated__/resolvers-types.ts`,
         {
           schema: `subgraphs/${name}/schema.graphql`,
@@ -32,7 +32,6 @@ const config: CodegenConfig = {
             useIndexSignature: true,
             useTypeImports: true,
             enumsAsTypes: true,
-            avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
             contextType: `../context.js#${capitalize(name)}Context`,
             mapperTypeSuffix: 'Model',
             mappers: mappersOf(name),

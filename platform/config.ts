@@ -32,12 +32,12 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 /** `15m`, `30s`, `250ms`, `2h`, or a bare number of seconds → milliseconds. */
 export const duration = z.string().transform((value, ctx) => {
-  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
   if (!match) {
     ctx.addIssue({ code: 'custom', message: 'must be a duration like 900, 30s, 15m or 250ms' });
     return z.NEVER;
   }
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 's'] ?? 1000;
   return Number(match[1]) * unit;
 });
 

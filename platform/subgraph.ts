@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -51,8 +54,8 @@ export interface BackgroundTask {
 }
 
 export interface SubgraphSetup<Ctx extends RequestContext> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  resolvers: GraphQLResolverMap<any>;
+  /** The subgraph's generated `Resolvers` type; checked there, not here. */
+  resolvers: object;
   context(base: RequestContext): Ctx;
   background?: BackgroundTask[];
   /** Extra readiness checks beside PostgreSQL, Kafka and Redis. */
@@ -144,13 +147,16 @@ export async function startSubgraph<Ctx extends RequestContext>(
   const apollo = new ApolloServer<Ctx>({
     schema: buildSubgraphSchema({
       typeDefs: readSchema(module.schema),
-      resolvers: setup.resolvers,
+      // Codegen's Resolvers and Apollo's resolver map describe the same object differently.
+      resolvers: setup.resolvers as GraphQLResolverMap<unknown>,
     }),
     formatError: maskErrors(logger),
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // No Apollo Studio here: per-field timing would only cost CPU on every request.
+      ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();

@@ -8,7 +8,7 @@ export const UserSchema = defineEntity({
     id: p.uuid().primary(),
     email: p.string().length(254),
     name: p.string().length(100),
-    passwordHash: p.string().length(255).lazy(),
+    passwordHash: p.string().length(255),
     roles: p.array().$type<('CUSTOMER' | 'ADMIN')[]>(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p

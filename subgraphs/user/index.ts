@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../platform/subgraph.js';
+import { userSubgraph } from './subgraph.js';
+
+runSubgraph(userSubgraph);
