@@ -1,0 +1,101 @@
+import http from 'node:http';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { ApolloGateway } from '@apollo/gateway';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { loadGatewayConfig, type GatewayConfig, type SubgraphName } from '../platform/config.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { Lifecycle } from '../platform/lifecycle.js';
+import { healthRouter } from '../platform/health.js';
+import { metricsRouter } from '../platform/metrics.js';
+import { maskErrors } from '../platform/errors.js';
+import { TRACE_HEADER } from '../platform/identity.js';
+import { newTraceId, runWithTrace, sanitizeTraceId } from '../platform/context.js';
+import { SubgraphDataSource } from './datasource.js';
+import { authenticate } from './auth.js';
+import { tokenProblemPlugin } from './token-problem-plugin.js';
+import { loadSupergraphSdl } from './supergraph.js';
+import type { GatewayContext } from './context.js';
+
+export interface RunningGateway {
+  config: GatewayConfig;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  url: string;
+  stop(): Promise<number>;
+}
+
+/** The public edge: one `/graphql` endpoint over the federated supergraph. */
+export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
+  const config = loadGatewayConfig(env);
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT);
+  const production = config.NODE_ENV === 'production';
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: loadSupergraphSdl(),
+    buildService: ({ name }) =>
+      new SubgraphDataSource(
+        name,
+        config.subgraphUrls[name as SubgraphName],
+        config.IDENTITY_SECRET,
+        logger,
+      ),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: maskErrors(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !production,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      tokenProblemPlugin(),
+    ],
+  });
+  await apollo.start();
+
+  let started = false;
+  app.use(
+    healthRouter(
+      {
+        gateway: async () => {
+          if (!started) throw new Error('starting');
+        },
+      },
+      () => lifecycle.shuttingDown,
+    ),
+  );
+  app.use(metricsRouter('gateway'));
+  app.use(
+    '/graphql',
+    express.json({ limit: '256kb' }),
+    (req, _res, next) => runWithTrace(sanitizeTraceId(req.headers[TRACE_HEADER]), next),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GatewayContext> => {
+        const traceId = sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId();
+        return { ...(await authenticate(config.JWT_SECRET, req.headers)), traceId };
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.GATEWAY_PORT, config.HOST, resolve);
+  });
+  lifecycle.onShutdown('http', () => apollo.stop());
+  started = true;
+  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.GATEWAY_PORT}/graphql`;
+  logger.info({ url }, 'gateway ready');
+  return { config, logger, lifecycle, url, stop: () => lifecycle.shutdown('stop') };
+}
