@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../platform/subgraph.js';
+import { orderSubgraph } from './subgraph.js';
+
+runSubgraph(orderSubgraph);

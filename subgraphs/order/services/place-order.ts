@@ -1,0 +1,115 @@
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { DomainError, unauthenticated } from '../../../platform/errors.js';
+import { isUuid, uuidv7 } from '../../../platform/ids.js';
+import type { RequestContext } from '../../../platform/subgraph.js';
+import { OrderLineSchema, OrderSchema, type Order, type OrderLine } from '../entities.js';
+import { readCatalog, DEFAULT_CATALOG_WAIT, type CatalogWait } from './catalog-projection.js';
+import { parsePlaceOrderInput, requestFingerprint, type PlaceOrderRequest } from './order-input.js';
+import { recordLifecycleEvent } from './order-events.js';
+import { priceOrder, type PricedOrder } from './pricing.js';
+
+export interface PlaceOrderSettings {
+  /** How long an order may wait for stock and payment before it expires. */
+  orderTtlMs: number;
+  catalogWait?: CatalogWait;
+}
+
+/**
+ * placeOrder: validates, prices from the catalogue projection, and writes the
+ * order, its lines and `order.placed` in one transaction. The same customer
+ * and idempotency key always yield the same order.
+ */
+export class PlaceOrderService {
+  constructor(private readonly settings: PlaceOrderSettings) {}
+
+  async place(ctx: RequestContext, rawInput: unknown): Promise<Order> {
+    const customerId = ctx.identity?.userId;
+    if (!customerId || !isUuid(customerId)) throw unauthenticated('Sign in to place an order');
+    const request = parsePlaceOrderInput(rawInput);
+    const fingerprint = requestFingerprint(request);
+
+    // A retry must be answered even if prices or availability changed since.
+    const earlier = await findByKey(ctx.em, customerId, request.idempotencyKey);
+    if (earlier) return sameRequestOrRefuse(earlier, fingerprint);
+
+    const catalog = await readCatalog(
+      ctx.em,
+      request.items.map((i) => i.productId),
+      this.settings.catalogWait ?? DEFAULT_CATALOG_WAIT,
+    );
+    const priced = priceOrder(request.items, catalog);
+
+    try {
+      const order = await ctx.em.transactional((em) =>
+        this.insert(em, customerId, request, fingerprint, priced),
+      );
+      ctx.logger.info({ orderId: order.id, total: order.totalAmount }, 'order placed');
+      return order;
+    } catch (err) {
+      // A concurrent request with the same key won the unique index: answer with its order.
+      if (err instanceof UniqueConstraintViolationException) {
+        const winner = await findByKey(ctx.em, customerId, request.idempotencyKey);
+        if (winner) return sameRequestOrRefuse(winner, fingerprint);
+      }
+      throw err;
+    }
+  }
+
+  private async insert(
+    em: EntityManager,
+    customerId: string,
+    request: PlaceOrderRequest,
+    fingerprint: string,
+    priced: PricedOrder,
+  ): Promise<Order> {
+    const now = new Date();
+    const address = request.shippingAddress;
+    const order: Order = {
+      id: uuidv7(now.getTime()),
+      customerId,
+      status: 'PENDING',
+      statusReason: null,
+      version: 1,
+      totalAmount: priced.totalAmount,
+      currency: priced.currency,
+      shippingLine1: address.line1,
+      shippingCity: address.city,
+      shippingPostalCode: address.postalCode,
+      shippingCountry: address.country,
+      paymentMethod: request.paymentMethod,
+      idempotencyKey: request.idempotencyKey,
+      requestFingerprint: fingerprint,
+      expiresAt: new Date(now.getTime() + this.settings.orderTtlMs),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const lines: OrderLine[] = priced.lines.map((line, lineNo) => ({
+      orderId: order.id,
+      lineNo,
+      ...line,
+    }));
+    await em.insert(OrderSchema, order);
+    await em.insertMany(OrderLineSchema, lines);
+    await recordLifecycleEvent(em, order, lines);
+    return order;
+  }
+}
+
+async function findByKey(
+  em: EntityManager,
+  customerId: string,
+  idempotencyKey: string,
+): Promise<Order | null> {
+  return em.findOne(OrderSchema, { customerId, idempotencyKey }, { disableIdentityMap: true });
+}
+
+function sameRequestOrRefuse(order: Order, fingerprint: string): Order {
+  if (order.requestFingerprint !== fingerprint) {
+    throw new DomainError(
+      'VALIDATION',
+      'This idempotency key was already used for a different order',
+      ['idempotencyKey'],
+    );
+  }
+  return order;
+}

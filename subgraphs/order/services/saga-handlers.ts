@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventEnvelope } from '../../../platform/events/contracts.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { OrderEvent } from './order-state-machine.js';
+import { applyTransition, readOrder } from './order-transitions.js';
+
+/**
+ * Applies a saga event (stock or payment outcome) to its order. The row is
+ * locked for the rest of the handler's transaction, so the compare-and-set
+ * cannot lose a race. A transition the table refuses is a fact arriving too
+ * late (e.g. stock reserved for an order the customer already cancelled):
+ * logged and acknowledged, never retried. The services that own the side
+ * effects (inventory releases, payment refunds) react to `order.cancelled`.
+ */
+export async function applySagaEvent(
+  em: EntityManager,
+  logger: Logger,
+  orderId: string,
+  event: OrderEvent,
+  cause: EventEnvelope,
+): Promise<void> {
+  const order = await readOrder(em, orderId, 'lock');
+  if (!order) {
+    logger.warn({ orderId, eventId: cause.id, type: cause.type }, 'saga event for unknown order');
+    return;
+  }
+  const outcome = await applyTransition(em, order, event);
+  if (outcome.kind === 'refused') {
+    logger.info(
+      { orderId, eventId: cause.id, type: cause.type, status: order.status },
+      `ignored: ${outcome.refusal}`,
+    );
+    return;
+  }
+  if (outcome.kind === 'conflict') {
+    // Not expected under the row lock; failing makes the consumer retry on fresh state.
+    throw new Error(`order ${orderId} changed while locked`);
+  }
+  logger.info(
+    { orderId, eventId: cause.id, type: cause.type, status: outcome.order.status },
+    'order advanced by saga',
+  );
+}
+
+/** Handlers for `createConsumer`: stock and payment outcomes drive the order lifecycle. */
+export function sagaHandlers(logger: Logger) {
+  const log = logger.child({ component: 'order-saga' });
+  return {
+    'inventory.reserved': (event: EventEnvelope<'inventory.reserved'>, em: EntityManager) =>
+      applySagaEvent(em, log, event.data.orderId, 'stockReserved', event),
+    'inventory.rejected': (event: EventEnvelope<'inventory.rejected'>, em: EntityManager) =>
+      applySagaEvent(em, log, event.data.orderId, 'stockRejected', event),
+    'payment.succeeded': (event: EventEnvelope<'payment.succeeded'>, em: EntityManager) =>
+      applySagaEvent(em, log, event.data.orderId, 'paymentSucceeded', event),
+    'payment.failed': (event: EventEnvelope<'payment.failed'>, em: EntityManager) =>
+      applySagaEvent(em, log, event.data.orderId, 'paymentFailed', event),
+  };
+}
