@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../platform/subgraph.js';
+import { inventorySubgraph } from './subgraph.js';
+
+runSubgraph(inventorySubgraph);
