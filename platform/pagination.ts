@@ -25,14 +25,18 @@ export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-/** Decodes a cursor made by `encodeCursor` with the given shape; anything else is BAD_USER_INPUT. */
+/**
+ * Decodes a cursor made by `encodeCursor` with the given shape; anything else is BAD_USER_INPUT.
+ * `maxLength` bounds what is parsed; raise it for sort keys with long text.
+ */
 export function decodeCursor<const K extends readonly ('string' | 'number')[]>(
   cursor: string | null | undefined,
   shape: K,
+  maxLength = 512,
 ): { [I in keyof K]: K[I] extends 'string' ? string : number } | null {
   if (cursor === null || cursor === undefined) return null;
   try {
-    if (cursor.length > 512) throw new Error('too long');
+    if (cursor.length > maxLength) throw new Error('too long');
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       Array.isArray(parsed) &&
