@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../platform/subgraph.js';
+import { productSubgraph } from './subgraph.js';
+
+runSubgraph(productSubgraph);
