@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../platform/ids.js';
+import { applyProductEvent } from './services/catalog-projection.js';
 import {
   PLACE_ORDER,
   admin,
@@ -333,5 +334,54 @@ describe('placeOrder idempotency', () => {
     expect(results.every((r) => r.data?.placeOrder.userErrors.length === 0)).toBe(true);
     expect(ids.size).toBe(1);
     expect(await orderCount(me.userId)).toBe(1);
+  });
+});
+
+describe('catalogue projection', () => {
+  const snapshot = (productId: string, version: number, amount: number, type = 'product.updated') =>
+    ({
+      id: uuidv7(),
+      type,
+      occurredAt: new Date().toISOString(),
+      aggregateId: productId,
+      aggregateVersion: version,
+      traceId: null,
+      data: {
+        productId,
+        sku: 'SKU-P',
+        name: 'Projected',
+        category: 'test',
+        price: { amount, currency: 'EUR' },
+        active: true,
+      },
+    }) as Parameters<typeof applyProductEvent>[1];
+
+  const apply = (event: Parameters<typeof applyProductEvent>[1]) =>
+    service.em().transactional((em) => applyProductEvent(em, event));
+
+  const row = async (productId: string) =>
+    (
+      await service.sql<{ price_amount: number; active: boolean; version: number }>(
+        'SELECT price_amount, active, version FROM catalog_products WHERE product_id = $1',
+        [productId],
+      )
+    )[0];
+
+  it('applies newer snapshots and ignores older or repeated ones', async () => {
+    const productId = uuidv7();
+    expect(await apply(snapshot(productId, 1, 100, 'product.created'))).toBe(true);
+    expect(await apply(snapshot(productId, 3, 300))).toBe(true);
+    expect(await apply(snapshot(productId, 2, 200))).toBe(false);
+    expect(await apply(snapshot(productId, 3, 999))).toBe(false);
+    expect(await row(productId)).toEqual({ price_amount: 300, active: true, version: 3 });
+  });
+
+  it('marks an archived product inactive, which makes it unavailable to order', async () => {
+    const productId = uuidv7();
+    await apply(snapshot(productId, 1, 100, 'product.created'));
+    await apply(snapshot(productId, 2, 100, 'product.archived'));
+    expect(await row(productId)).toMatchObject({ active: false, version: 2 });
+    const res = await place(orderInput([{ productId }]));
+    expect(res.data?.placeOrder.userErrors).toMatchObject([{ code: 'PRODUCT_UNAVAILABLE' }]);
   });
 });
