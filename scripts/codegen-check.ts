@@ -5,7 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { generate } from '@graphql-codegen/cli';
-import config from '../codegen.ts';
+import config from '../codegen.js';
 
 const outputs = await generate({ ...config, silent: true }, false);
 const stale = outputs.filter(
