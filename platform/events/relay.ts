@@ -1,0 +1,270 @@
+import type { IHeaders, Message, Producer, TopicMessages } from 'kafkajs';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { BackgroundTask, Runtime } from '../subgraph.js';
+import { ensureTopics, topicName } from '../kafka.js';
+import { DOMAINS, topicOf } from './contracts.js';
+import { OUTBOX_CHANNEL, outboxBacklog, pruneOutbox } from './outbox.js';
+import { createPgListener } from './listener.js';
+import { ACKS_ALL, createEventProducer } from './producer.js';
+import { executeSql, queryRows } from './sql.js';
+import { backoffDelay, describeError } from './retry.js';
+
+/**
+ * The relay: publishes committed outbox rows to Kafka, in `seq` order, and
+ * marks them published. At least once: a crash between Kafka's ack and the
+ * UPDATE republishes the batch, and consumers deduplicate by event id.
+ */
+
+export interface OutboxRelay extends BackgroundTask {
+  /** Rows not yet on Kafka, for metrics and readiness. */
+  outboxBacklog(): Promise<number>;
+}
+
+export interface OutboxRelayOptions {
+  /** Rows per claim (and per Kafka request). */
+  batchSize?: number;
+  /** Safety-net poll when no NOTIFY arrives (missed while reconnecting, or a replica's backoff). */
+  pollIntervalMs?: number;
+  /** Published rows are kept this long for inspection and replay, then pruned. */
+  retentionMs?: number;
+}
+
+/**
+ * Only the holder of this transaction-scoped advisory lock publishes. SKIP
+ * LOCKED alone would let a second replica publish rows 101-200 while the
+ * first still sends 1-100, reordering one aggregate's events across the two
+ * batches; with the lock, replicas are hot standbys and order holds.
+ */
+export const RELAY_LOCK_KEY = 7_300_002;
+
+/** Ends the session of a relay that vanished mid-batch (network partition), releasing its locks. */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 120_000;
+const FIRST_FAILURE_DELAY_MS = 250;
+const MAX_FAILURE_DELAY_MS = 10_000;
+const PRUNE_INTERVAL_MS = 3_600_000;
+
+interface PendingRow {
+  seq: string;
+  topic: string;
+  key: string;
+  type: string;
+  trace_id: string | null;
+  value: string;
+}
+
+type BatchOutcome =
+  | { kind: 'busy' | 'idle' }
+  | { kind: 'published'; count: number }
+  | { kind: 'failed'; error: unknown };
+
+export function createOutboxRelay(runtime: Runtime, options: OutboxRelayOptions = {}): OutboxRelay {
+  const { orm, kafka, config } = runtime;
+  const logger = runtime.logger.child({ component: 'outbox-relay' });
+  const batchSize = options.batchSize ?? 100;
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
+  const prefix = config.KAFKA_TOPIC_PREFIX;
+
+  let producer: Producer = createEventProducer(kafka);
+  let producerReady = false;
+  let stopping = false;
+  let wake = false;
+  let loop: Promise<void> | null = null;
+  let backoffTimer: NodeJS.Timeout | null = null;
+  let pollTimer: NodeJS.Timeout | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
+  let failures = 0;
+  let outageSince: number | null = null;
+
+  const listener = createPgListener({
+    url: config.databaseUrl,
+    channel: OUTBOX_CHANNEL,
+    logger,
+    onNotify: () => schedule(),
+  });
+
+  /** Asks for a drain; notifications that arrive during one just make it go round again. */
+  function schedule(): void {
+    wake = true;
+    if (loop || stopping || backoffTimer) return;
+    loop = drain().finally(() => {
+      loop = null;
+      if (wake) schedule();
+    });
+  }
+
+  async function drain(): Promise<void> {
+    while (wake && !stopping) {
+      wake = false;
+      let outcome: BatchOutcome;
+      try {
+        await connectProducer();
+        outcome = await publishBatch(orm.em.fork());
+      } catch (err) {
+        outcome = { kind: 'failed', error: err };
+        // Not even a claim happened (Kafka or PostgreSQL unreachable): still
+        // make the failure visible on the waiting rows, if the database answers.
+        await recordAttempt(orm.em.fork(), err).catch(() => undefined);
+      }
+      if (outcome.kind === 'failed') {
+        onFailure(outcome.error);
+        return;
+      }
+      onSuccess();
+      // A full batch means more rows are probably waiting.
+      if (outcome.kind === 'published' && outcome.count === batchSize) wake = true;
+    }
+  }
+
+  async function connectProducer(): Promise<void> {
+    if (producerReady) return;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // Every domain's topic, so the first event of any type has somewhere to go.
+      await ensureTopics(
+        admin,
+        DOMAINS.map((domain) => topicName(prefix, topicOf(domain))),
+      );
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await producer.connect();
+    producerReady = true;
+  }
+
+  /** Claims the pending head, sends it, and marks it, all in one transaction. */
+  async function publishBatch(em: EntityManager): Promise<BatchOutcome> {
+    return em.transactional(async (tx) => {
+      const [lock] = await queryRows<{ locked: boolean }>(
+        tx,
+        `SELECT set_config('idle_in_transaction_session_timeout', ?, true),
+                pg_try_advisory_xact_lock(?) AS locked`,
+        [String(IDLE_IN_TRANSACTION_TIMEOUT_MS), RELAY_LOCK_KEY],
+      );
+      // Another replica is publishing; it LISTENs too and will go round again.
+      if (!lock?.locked) return { kind: 'busy' };
+      const rows = await queryRows<PendingRow>(
+        tx,
+        `SELECT seq, topic, key, type, payload->>'traceId' AS trace_id, payload::text AS value
+         FROM outbox WHERE published_at IS NULL
+         ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      );
+      if (rows.length === 0) return { kind: 'idle' };
+      const seqs = rows.map((row) => row.seq);
+      try {
+        await producer.sendBatch({ acks: ACKS_ALL, topicMessages: toTopicMessages(rows) });
+      } catch (err) {
+        // Committed with the claim, so the rows say why they are still waiting.
+        await executeSql(
+          tx,
+          'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq IN (?)',
+          [describeError(err), seqs],
+        );
+        return { kind: 'failed', error: err };
+      }
+      await executeSql(tx, 'UPDATE outbox SET published_at = clock_timestamp() WHERE seq IN (?)', [
+        seqs,
+      ]);
+      return { kind: 'published', count: rows.length };
+    });
+  }
+
+  function toTopicMessages(rows: PendingRow[]): TopicMessages[] {
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) {
+      const topic = topicName(prefix, row.topic);
+      const headers: IHeaders = { 'event-type': row.type };
+      if (row.trace_id) headers['trace-id'] = row.trace_id;
+      const messages = byTopic.get(topic) ?? [];
+      messages.push({ key: row.key, value: row.value, headers });
+      byTopic.set(topic, messages);
+    }
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  async function recordAttempt(em: EntityManager, err: unknown): Promise<void> {
+    await executeSql(
+      em,
+      `UPDATE outbox SET attempts = attempts + 1, last_error = ?
+       WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL
+                     ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)`,
+      [describeError(err), batchSize],
+    );
+  }
+
+  function onSuccess(): void {
+    failures = 0;
+    if (outageSince !== null) {
+      logger.info({ outageMs: Date.now() - outageSince }, 'outbox relay publishing again');
+      outageSince = null;
+    }
+  }
+
+  function onFailure(err: unknown): void {
+    failures += 1;
+    if (outageSince === null) {
+      outageSince = Date.now();
+      logger.error(
+        { err: describeError(err) },
+        'outbox relay cannot publish; events stay pending and are retried',
+      );
+    } else {
+      logger.debug({ err: describeError(err), failures }, 'outbox relay still failing');
+    }
+    // A failed idempotent producer may hold sequence numbers the broker never
+    // saw; a fresh one (new producer id) starts clean.
+    if (producerReady) {
+      const broken = producer;
+      void broken.disconnect().catch(() => undefined);
+      producer = createEventProducer(kafka);
+      producerReady = false;
+    }
+    if (stopping) return;
+    backoffTimer = setTimeout(
+      () => {
+        backoffTimer = null;
+        schedule();
+      },
+      backoffDelay(failures, FIRST_FAILURE_DELAY_MS, MAX_FAILURE_DELAY_MS),
+    );
+    backoffTimer.unref();
+  }
+
+  async function prune(): Promise<void> {
+    try {
+      const deleted = await pruneOutbox(orm.em.fork(), retentionMs);
+      if (deleted > 0) logger.info({ deleted }, 'pruned published outbox rows');
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'could not prune the outbox');
+    }
+  }
+
+  return {
+    name: 'outbox-relay',
+
+    /** Returns without waiting for Kafka: a broker that is down delays events, it does not stop the service. */
+    async start() {
+      await listener.start();
+      pollTimer = setInterval(schedule, pollIntervalMs);
+      pollTimer.unref();
+      pruneTimer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
+      pruneTimer.unref();
+      schedule();
+    },
+
+    /** Lets the batch in flight finish (sent and marked), then disconnects. */
+    async stop() {
+      stopping = true;
+      for (const timer of [pollTimer, pruneTimer]) if (timer) clearInterval(timer);
+      if (backoffTimer) clearTimeout(backoffTimer);
+      backoffTimer = null;
+      await listener.stop();
+      await loop;
+      await producer.disconnect().catch(() => undefined);
+    },
+
+    outboxBacklog: () => outboxBacklog(orm.em.fork()),
+  };
+}
