@@ -127,6 +127,17 @@ describe('order(id)', () => {
   });
 });
 
+describe('subscriptions', () => {
+  it('answers a subscription sent to the subgraph over HTTP with an error pointing to the gateway', async () => {
+    const res = await gql(service, 'subscription { myOrderUpdates { id } }', {}, customer());
+    expect(res.data).toBeNull();
+    expect(res.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('served by the gateway'),
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  });
+});
+
 describe('User.orders', () => {
   it('lists the user’s orders newest first, page by page, with a total', async () => {
     const owner = customer();

@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { mutationPayload } from '../../platform/validation.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import type { Order } from './entities.js';
@@ -6,10 +7,16 @@ import { assertCanSee } from './services/order-queries.js';
 
 const money = (amount: number, currency: string) => ({ amount, currency });
 
-/** Subscriptions run in the gateway (graphql-ws over the order events), never here. */
-const servedByGateway = () => {
-  throw new Error(
-    'Subscriptions are served by the gateway over WebSocket, not by the order subgraph',
+/**
+ * Subscriptions run in the gateway (graphql-ws fed by the order events); the
+ * types live here so they compose into the supergraph. Apollo Server would
+ * execute a subscription sent here over HTTP like a query, so the field
+ * resolvers answer that with a clear error instead of a null.
+ */
+const servedByGateway = (): never => {
+  throw new GraphQLError(
+    'Subscriptions are served by the gateway over WebSocket (graphql-transport-ws), not by the order subgraph',
+    { extensions: { code: 'BAD_REQUEST' } },
   );
 };
 
@@ -29,8 +36,8 @@ export const resolvers: Resolvers = {
       mutationPayload('order', () => ctx.commands.deliver(ctx, id)),
   },
   Subscription: {
-    orderUpdated: { subscribe: servedByGateway },
-    myOrderUpdates: { subscribe: servedByGateway },
+    orderUpdated: { subscribe: servedByGateway, resolve: servedByGateway },
+    myOrderUpdates: { subscribe: servedByGateway, resolve: servedByGateway },
   },
   Order: {
     // Reached through the gateway (e.g. from a payment): the same visibility as Query.order.
