@@ -5,10 +5,10 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { generate } from '@graphql-codegen/cli';
-import type { FileOutput } from '@graphql-codegen/plugin-helpers';
+import type { Types } from '@graphql-codegen/plugin-helpers';
 import config from '../codegen.js';
 
-const outputs = (await generate({ ...config, silent: true }, false)) as FileOutput[];
+const outputs = (await generate({ ...config, silent: true }, false)) as Types.FileOutput[];
 const stale = outputs.filter(
   (file) => !existsSync(file.filename) || readFileSync(file.filename, 'utf8') !== file.content,
 );
