@@ -40,6 +40,18 @@ const config: CodegenConfig = {
         },
       ]),
     ),
+    // Typed documents for the project's own client operations, against what clients see.
+    'client/__generated__/': {
+      schema: 'schema/api.graphql',
+      documents: ['client/operations/**/*.graphql'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: 'string' },
+      },
+    },
   },
 };
 
