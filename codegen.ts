@@ -50,6 +50,8 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         scalars: { DateTime: 'string' },
+        importExtension: '.js',
+        emitLegacyCommonJSImports: false,
       },
     },
   },
