@@ -92,9 +92,14 @@ const failures = new Counter({
 
 export class CatalogCache {
   private readonly redis: RedisWithCatalogCommands | null;
-  /** Product ids whose invalidation has not reached Redis yet. */
-  private readonly pendingIds = new Set<string>();
-  private pendingGeneration = false;
+  /**
+   * Invalidations are numbered as they are asked for; `delivered` is the
+   * highest number known to have reached Redis. Product ids wait here with the
+   * number of the latest request that named them.
+   */
+  private requested = 0;
+  private delivered = 0;
+  private readonly pendingIds = new Map<string, number>();
   private retryTimer: NodeJS.Timeout | null = null;
   private degraded = false;
   private stopped = false;
@@ -192,8 +197,8 @@ export class CatalogCache {
    */
   async invalidate(productIds: readonly string[]): Promise<void> {
     if (!this.redis) return;
-    for (const id of productIds) this.pendingIds.add(id);
-    this.pendingGeneration = true;
+    const request = ++this.requested;
+    for (const id of productIds) this.pendingIds.set(id, request);
     await this.flushPending();
   }
 
@@ -204,20 +209,26 @@ export class CatalogCache {
     this.retryTimer = null;
   }
 
+  private get pending(): boolean {
+    return this.delivered < this.requested;
+  }
+
   private async flushPending(): Promise<void> {
     const redis = this.redis;
-    if (!redis || !this.pendingGeneration || this.stopped) return;
-    const ids = [...this.pendingIds];
+    if (!redis || !this.pending || this.stopped) return;
+    // Requests made while this round trip is under way are sent by their own call.
+    const covers = this.requested;
+    const ids = [...this.pendingIds.keys()];
     try {
       const multi = redis.multi().incr(GENERATION_KEY);
       if (ids.length) multi.del(...ids.map(productKey));
       const results = await multi.exec();
       const error = results?.find(([err]) => err)?.[0];
       if (!results || error) throw error ?? new Error('transaction discarded');
-      for (const id of ids) this.pendingIds.delete(id);
-      // Changes recorded while this round trip was under way are still pending.
-      if (this.pendingIds.size === 0) this.pendingGeneration = false;
-      else void this.flushPending();
+      this.delivered = Math.max(this.delivered, covers);
+      for (const [id, request] of this.pendingIds) {
+        if (request <= covers) this.pendingIds.delete(id);
+      }
       this.recovered();
     } catch (err) {
       this.failed(err);
@@ -255,17 +266,21 @@ export class CatalogCache {
     }
   }
 
-  /** The client when the cache may be used: connected, and nothing of ours left to invalidate. */
+  /**
+   * The client when the cache may be used: connected, and no invalidation of
+   * ours still on its way (until it lands, the cache may hold what it retires).
+   */
   private usable(): RedisWithCatalogCommands | null {
     const redis = this.redis;
-    if (!redis || redis.status !== 'ready' || this.pendingGeneration) {
-      if (redis && !this.degraded) {
+    if (!redis) return null;
+    if (redis.status !== 'ready') {
+      if (!this.degraded) {
         this.degraded = true;
         this.logger.warn('catalog cache unavailable; serving the catalogue from PostgreSQL');
       }
       return null;
     }
-    return redis;
+    return this.pending ? null : redis;
   }
 
   private failed(err: unknown): void {
@@ -280,7 +295,7 @@ export class CatalogCache {
   }
 
   private recovered(): void {
-    if (this.degraded && !this.pendingGeneration) {
+    if (this.degraded && !this.pending) {
       this.degraded = false;
       this.logger.info('catalog cache available again');
     }
