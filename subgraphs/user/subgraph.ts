@@ -1,3 +1,4 @@
+import { createOutboxRelay } from '../../platform/events/index.js';
 import type { SubgraphModule } from '../../platform/subgraph.js';
 import type { UserContext } from './context.js';
 import { entities } from './entities.js';
@@ -12,7 +13,8 @@ export const userSubgraph: SubgraphModule<UserContext> = {
   schema: new URL('./schema.graphql', import.meta.url),
   entities,
   migrations,
-  async setup({ config, orm }) {
+  async setup(runtime) {
+    const { config, orm } = runtime;
     const accounts = new AccountService({
       jwtSecret: config.JWT_SECRET,
       accessTokenTtlMs: config.ACCESS_TOKEN_TTL,
@@ -22,6 +24,7 @@ export const userSubgraph: SubgraphModule<UserContext> = {
     return {
       resolvers,
       context: (base) => ({ ...base, accounts, loaders: createLoaders(base.em) }),
+      background: [createOutboxRelay(runtime)],
     };
   },
 };

@@ -9,6 +9,7 @@ import {
 import { loadSubgraphConfig } from '../../platform/config.js';
 import { gql } from '../support/client.js';
 import { adminToken, signUpCustomer, unique } from '../support/fixtures.js';
+import { findEvent } from '../support/kafka.js';
 import { inject } from 'vitest';
 
 const password = 'correct-horse-battery';
@@ -25,6 +26,16 @@ describe('accounts through the gateway', () => {
     expect(payload.user).toMatchObject({ email: email.toLowerCase(), name: 'Ada' });
     const me = await gql(MeDocument, {}, { token: payload.accessToken! });
     expect(me.data?.me).toMatchObject({ id: payload.user!.id, roles: ['CUSTOMER'] });
+  });
+
+  it('announces a new account as user.registered on Kafka', async () => {
+    const customer = await signUpCustomer('Announced');
+    const event = await findEvent('user', (e) => e.aggregateId === customer.id);
+    expect(event).toMatchObject({
+      type: 'user.registered',
+      aggregateVersion: 1,
+      data: { userId: customer.id, email: customer.email, name: 'Announced' },
+    });
   });
 
   it('refuses a second account for the same email in another case', async () => {

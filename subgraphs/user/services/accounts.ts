@@ -5,6 +5,7 @@ import { validateInput } from '../../../platform/validation.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { issueAccessToken } from '../../../platform/jwt.js';
 import type { RequestContext } from '../../../platform/subgraph.js';
+import { recordEvent } from '../../../platform/events/index.js';
 import { UserSchema, RefreshTokenSchema, type User } from '../entities.js';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.js';
 import { newRefreshToken, hashRefreshToken } from './tokens.js';
@@ -69,6 +70,12 @@ export class AccountService {
           roles: ['CUSTOMER'],
         });
         await em.flush();
+        await recordEvent(em, {
+          type: 'user.registered',
+          aggregateId: user.id,
+          aggregateVersion: 1,
+          data: { userId: user.id, email: user.email, name: user.name },
+        });
         return this.openSession(em, user);
       });
     } catch (err) {
