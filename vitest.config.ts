@@ -10,6 +10,8 @@ export default defineConfig({
     // 2-core machine only adds noise.
     fileParallelism: false,
     pool: 'forks',
+    // Starts Kafka (if needed) and the whole stack on the test ports, once per run.
+    globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default'],
   },
 });

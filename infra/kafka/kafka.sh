@@ -99,11 +99,16 @@ EOF
 format_storage() {
   if [[ -f "$data/meta.properties" ]]; then return 0; fi
   local cluster_id
-  # A cluster id is a base64url UUID of 22 characters.
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | cut -c1-22)"
+  # A cluster id is a base64url UUID of 22 characters. Like Kafka's own
+  # Uuid.randomUuid(), never one starting with "-": the tool would read it as an option.
+  # KAFKA_CLUSTER_ID fixes it (tests pass one that starts with "-" to prove the quoting).
+  cluster_id="${KAFKA_CLUSTER_ID:--}"
+  while [[ "$cluster_id" == -* && -z "${KAFKA_CLUSTER_ID:-}" ]]; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | cut -c1-22)"
+  done
   say "formatting storage in $data (cluster $cluster_id)"
   java -cp "$libs/*" -Dlog4j.configuration="file:$log4j" kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$conf" --ignore-formatted >>"$logfile" 2>&1 \
+    --cluster-id="$cluster_id" -c "$conf" --ignore-formatted >>"$logfile" 2>&1 \
     || die "formatting storage failed; see $logfile"
 }
 

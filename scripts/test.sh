@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `npm test`: every check CI runs, in order, against the real PostgreSQL,
+# Redis and Kafka (the vitest global setup starts Kafka and the stack the same
+# way `npm start` does). All steps run even after one fails, so one run shows
+# every problem; the exit code is non-zero if any failed.
+#
+#   npm test                      everything
+#   npm test -- test/infra        the static checks, then only these test files
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+failed=()
+step() {
+  local name="$1"
+  shift
+  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  if "$@"; then
+    printf '    %s: ok\n' "$name"
+  else
+    printf '    %s: FAILED\n' "$name"
+    failed+=("$name")
+  fi
+}
+
+has_script() {
+  node -e "process.exit(require('./package.json').scripts?.[process.argv[1]] ? 0 : 1)" "$1"
+}
+
+if has_script codegen:check; then step 'generated code is current' npm run --silent codegen:check; fi
+step 'type check (tsc)' npx --no-install tsc --noEmit -p .
+step 'lint (eslint)' npx --no-install eslint .
+step 'format (prettier)' npx --no-install prettier --check --log-level warn .
+step 'tests (vitest)' npx --no-install vitest run "$@"
+
+echo
+if ((${#failed[@]})); then
+  printf '\033[31mFAILED:\033[0m %s\n' "${failed[@]}"
+  exit 1
+fi
+printf '\033[32mall checks passed\033[0m\n'
