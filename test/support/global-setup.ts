@@ -26,14 +26,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = buildTestEnv({ runId });
   const services = availableServices();
   let kafkaLaunched = false;
-  await preflight({
-    env,
-    services,
-    onLine: (line) => console.log(line),
-    onKafkaLaunch: () => {
-      kafkaLaunched = true;
-    },
-  });
+  try {
+    await preflight({
+      env,
+      services,
+      onLine: (line) => console.log(line),
+      onKafkaLaunch: () => {
+        kafkaLaunched = true;
+      },
+    });
+  } catch (err) {
+    // The one line that says what to fix, before vitest's own report of the failure.
+    console.error(`[test-setup] ${(err as Error).message}`);
+    if (kafkaLaunched && !process.env.KEEP_KAFKA) await stopKafka(env).catch(() => undefined);
+    throw err;
+  }
 
   const lock: RunLock = await acquireRunLock(env.DATABASE_URL!, (holder) =>
     say(`another test run holds the test stack (${holder}); waiting for it to finish…`),
