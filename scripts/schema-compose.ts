@@ -9,17 +9,15 @@ import {
   SUPERGRAPH_PATH,
   CompositionFailed,
   compose,
+  composedFiles,
   readSubgraphSources,
 } from './lib/compose.js';
 
 try {
   const sources = readSubgraphSources();
-  const { supergraphSdl, apiSchemaSdl } = compose(sources);
-  writeFileSync(
-    SUPERGRAPH_PATH,
-    supergraphSdl.endsWith('\n') ? supergraphSdl : `${supergraphSdl}\n`,
-  );
-  writeFileSync(API_SCHEMA_PATH, `${apiSchemaSdl}\n`);
+  const files = composedFiles(compose(sources));
+  writeFileSync(SUPERGRAPH_PATH, files.supergraph);
+  writeFileSync(API_SCHEMA_PATH, files.apiSchema);
   console.log(
     `composed ${sources.map((s) => s.name).join(', ')} → schema/supergraph.graphql, schema/api.graphql`,
   );

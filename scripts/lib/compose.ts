@@ -62,3 +62,12 @@ export function compose(sources: SubgraphSource[]): Composed {
   const apiSchemaSdl = printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
   return { supergraphSdl: result.supergraphSdl, apiSchemaSdl };
 }
+
+/** The exact contents of schema/supergraph.graphql and schema/api.graphql for a composition. */
+export function composedFiles(composed: Composed): { supergraph: string; apiSchema: string } {
+  const { supergraphSdl, apiSchemaSdl } = composed;
+  return {
+    supergraph: supergraphSdl.endsWith('\n') ? supergraphSdl : `${supergraphSdl}\n`,
+    apiSchema: `${apiSchemaSdl}\n`,
+  };
+}
