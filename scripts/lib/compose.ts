@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
-import { parse, printSchema } from 'graphql';
+import { parse } from 'graphql';
+import { printSchema } from './graphql-cjs.js';
 import { DEFAULT_PORTS, SERVICE_NAMES, type SubgraphName } from '../../platform/config.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));

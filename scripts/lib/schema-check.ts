@@ -134,16 +134,19 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
   let changes: CheckedChange[] = [];
   let unused = input.acknowledgements;
   if (input.previousSupergraphSdl !== null) {
+    let previousApi: string | null = null;
     try {
-      const previousApi = apiSchemaOfSupergraph(input.previousSupergraphSdl);
-      ({ changes, unused } = applyAcknowledgements(
-        await diffApiSchemas(previousApi, apiSchemaSdl),
-        input.acknowledgements,
-      ));
+      previousApi = apiSchemaOfSupergraph(input.previousSupergraphSdl);
     } catch (err) {
       report.baselineProblems.push(
         `the previous supergraph is not a valid supergraph: ${(err as Error).message}`,
       );
+    }
+    if (previousApi !== null) {
+      ({ changes, unused } = applyAcknowledgements(
+        await diffApiSchemas(previousApi, apiSchemaSdl),
+        input.acknowledgements,
+      ));
     }
   }
   report.changes = changes;

@@ -1,6 +1,6 @@
 import { Supergraph } from '@apollo/federation-internals';
 import { CriticalityLevel, diff } from '@graphql-inspector/core';
-import { buildSchema, printSchema } from 'graphql';
+import { buildSchema, printSchema } from './graphql-cjs.js';
 
 export type ChangeLevel = 'breaking' | 'dangerous' | 'safe';
 
