@@ -9,15 +9,19 @@ import { z } from 'zod';
 
 export const SERVICE_NAMES = ['user', 'product', 'order', 'inventory', 'payment'] as const;
 export type SubgraphName = (typeof SERVICE_NAMES)[number];
-export type ServiceName = SubgraphName | 'gateway' | 'notifications';
+/** Processes without GraphQL that consume events (and serve only health and metrics). */
+export const WORKER_NAMES = ['notifications'] as const;
+export type WorkerName = (typeof WORKER_NAMES)[number];
+export type ServiceName = SubgraphName | 'gateway' | WorkerName;
 
-export const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
+export const DEFAULT_PORTS: Record<SubgraphName | WorkerName | 'gateway', number> = {
   gateway: 4000,
   user: 4001,
   product: 4002,
   order: 4003,
   inventory: 4004,
   payment: 4005,
+  notifications: 4006,
 };
 
 const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production-0123456789';
@@ -97,12 +101,30 @@ const gatewayShape = {
   PAYMENT_URL: z.string().url().optional(),
 };
 
+const notificationsShape = {
+  ...commonShape,
+  /** Health and metrics only: the worker serves no GraphQL. */
+  NOTIFICATIONS_PORT: port.default(DEFAULT_PORTS.notifications),
+};
+
 const subgraphSchema = z.object(subgraphShape);
+const notificationsSchema = z.object(notificationsShape);
 const gatewaySchema = z.object(gatewayShape);
 
 export type CommonConfig = z.infer<z.ZodObject<typeof commonShape>>;
 export type SubgraphConfig = z.infer<typeof subgraphSchema> & {
   service: SubgraphName;
+  port: number;
+  databaseUrl: string;
+};
+export type WorkerConfig = CommonConfig & {
+  service: WorkerName;
+  port: number;
+  databaseUrl: string;
+};
+/** What the shared runtime (database, Kafka, outbox relay, consumers) needs of any service. */
+export type ServiceConfig = CommonConfig & {
+  service: SubgraphName | WorkerName;
   port: number;
   databaseUrl: string;
 };
@@ -135,7 +157,7 @@ function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.inf
 
 /** `postgres://h/ecommerce` + `user` → `postgres://h/ecommerce_user` unless `USER_DATABASE_URL` is set. */
 export function serviceDatabaseUrl(
-  service: SubgraphName,
+  service: SubgraphName | WorkerName,
   env: NodeJS.ProcessEnv,
   base: string,
 ): string {
@@ -168,6 +190,19 @@ export function loadSubgraphConfig(
     ...base,
     service,
     port: portResult.data,
+    databaseUrl: serviceDatabaseUrl(service, env, base.DATABASE_URL),
+  };
+}
+
+export function loadWorkerConfig(
+  service: WorkerName,
+  env: NodeJS.ProcessEnv = process.env,
+): WorkerConfig {
+  const { NOTIFICATIONS_PORT, ...base } = parse(notificationsSchema, env);
+  return {
+    ...base,
+    service,
+    port: NOTIFICATIONS_PORT,
     databaseUrl: serviceDatabaseUrl(service, env, base.DATABASE_URL),
   };
 }

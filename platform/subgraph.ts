@@ -11,31 +11,25 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { GraphQLError, parse } from 'graphql';
-import type { Kafka, Admin } from 'kafkajs';
-import type { Redis } from 'ioredis';
-import type { EntityManager, MikroORM, EntitySchema } from '@mikro-orm/postgresql';
-import { loadSubgraphConfig, type SubgraphConfig, type SubgraphName } from './config.js';
-import { createLogger, type Logger } from './logger.js';
-import { initOrm, pingDatabase, type MigrationObject } from './db.js';
-import { createKafka, pingKafka } from './kafka.js';
-import { createRedis, connectRedis, pingRedis } from './redis.js';
+import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
+import { loadSubgraphConfig, type SubgraphName } from './config.js';
+import type { Logger } from './logger.js';
+import type { MigrationObject } from './db.js';
 import { healthRouter, type HealthCheck } from './health.js';
-import { Lifecycle, runMain } from './lifecycle.js';
+import { runMain } from './lifecycle.js';
+import {
+  listen,
+  openRuntime,
+  startBackground,
+  type BackgroundTask,
+  type Runtime,
+} from './runtime.js';
 import { maskErrors } from './errors.js';
 import { verifyIdentity, IdentityRejected, TRACE_HEADER, type Identity } from './identity.js';
 import { runWithTrace, newTraceId, sanitizeTraceId } from './context.js';
 import { metricsRouter } from './metrics.js';
 
-/** What a subgraph's code gets once its infrastructure is up. */
-export interface Runtime {
-  config: SubgraphConfig;
-  logger: Logger;
-  orm: MikroORM;
-  kafka: Kafka;
-  /** Null for subgraphs that do not use Redis. */
-  redis: Redis | null;
-  lifecycle: Lifecycle;
-}
+export type { BackgroundTask, Runtime };
 
 /** Per-request context every subgraph's own context extends. */
 export interface RequestContext {
@@ -44,13 +38,6 @@ export interface RequestContext {
   identity: Identity | null;
   traceId: string;
   logger: Logger;
-}
-
-/** Long-running work beside the HTTP server: outbox relays, Kafka consumers, timers. */
-export interface BackgroundTask {
-  name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export interface SubgraphSetup<Ctx extends RequestContext> {
@@ -94,52 +81,11 @@ export async function startSubgraph<Ctx extends RequestContext>(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningSubgraph> {
   const config = loadSubgraphConfig(module.name, env);
-  const logger = createLogger(module.name, config.LOG_LEVEL);
-  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT);
-
-  const orm = await initOrm({
-    url: config.databaseUrl,
-    entities: module.entities,
-    migrations: module.migrations,
-    logger,
-  });
-  lifecycle.onShutdown('postgres', () => orm.close(true));
-
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${module.name}-service`,
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    logger,
-  });
-  const admin: Admin = kafka.admin();
-  // Not awaited: a broker that is down makes the service not ready, not dead.
-  const adminConnected = admin.connect().catch((err: unknown) => {
-    logger.warn({ err: (err as Error).message }, 'kafka not reachable yet');
-  });
-  lifecycle.onShutdown('kafka-admin', async () => {
-    await adminConnected;
-    await admin.disconnect();
-  });
-
-  let redis: Redis | null = null;
-  if (module.usesRedis) {
-    const client = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger);
-    redis = client;
-    connectRedis(client).catch(() => undefined); // degraded, not fatal: caches fall back
-    lifecycle.onShutdown('redis', async () => {
-      client.disconnect();
-    });
-  }
-
-  const runtime: Runtime = { config, logger, orm, kafka, redis, lifecycle };
+  const { runtime, checks: infraChecks } = await openRuntime(config, module);
+  const { logger, orm, lifecycle } = runtime;
   const setup = await module.setup(runtime);
 
-  const checks: Record<string, HealthCheck> = {
-    postgres: () => pingDatabase(orm),
-    kafka: () => pingKafka(admin),
-    ...(redis ? { redis: () => pingRedis(redis as Redis) } : {}),
-    ...setup.checks,
-  };
+  const checks: Record<string, HealthCheck> = { ...infraChecks, ...setup.checks };
 
   const app = express();
   app.disable('x-powered-by');
@@ -192,15 +138,8 @@ export async function startSubgraph<Ctx extends RequestContext>(
     }),
   );
 
-  for (const task of setup.background ?? []) {
-    await task.start();
-    lifecycle.onShutdown(task.name, () => task.stop());
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.HOST, resolve);
-  });
+  await startBackground(runtime, setup.background ?? []);
+  await listen(httpServer, config.port, config.HOST);
   // Registered last so it runs first: stop taking requests, drain in-flight ones.
   lifecycle.onShutdown('http', () => apollo.stop());
   const url = `http://${config.HOST}:${config.port}/graphql`;

@@ -1,6 +1,7 @@
 import type { EachMessagePayload, KafkaMessage } from 'kafkajs';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { BackgroundTask, Runtime } from '../subgraph.js';
+import type { ServiceConfig } from '../config.js';
+import type { BackgroundTask, Runtime } from '../runtime.js';
 import { ensureTopics, topicName } from '../kafka.js';
 import { pingDatabase } from '../db.js';
 import { runWithTrace, sanitizeTraceId } from '../context.js';
@@ -18,6 +19,7 @@ import { createEventProducer } from './producer.js';
 import { backoffDelay, describeError, sleep } from './retry.js';
 import { trackLag, type PartitionLag } from './lag.js';
 import { headerText, peekEnvelope } from './message.js';
+import { messagesConsumed, messagesDeadLettered, typeLabel } from './metrics.js';
 
 export type { PartitionLag };
 
@@ -68,12 +70,16 @@ type AnyHandler = (event: EventEnvelope, em: EntityManager) => Promise<void>;
 const MAX_RETRY_DELAY_MS = 5_000;
 const FIRST_RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 30_000;
-const LAG_LOG_INTERVAL_MS = 60_000;
+/** How often lag and new dead letters are logged (only when there is something to say). */
+const HEALTH_LOG_INTERVAL_MS = 30_000;
 const INBOX_PRUNE_INTERVAL_MS = 3_600_000;
 /** Longer than Kafka's retention, so no redelivery can outlive its inbox row. */
 const INBOX_RETENTION_MS = 30 * 24 * 3_600_000;
 
-export function createConsumer(runtime: Runtime, options: ConsumerOptions): EventConsumer {
+export function createConsumer(
+  runtime: Runtime<ServiceConfig>,
+  options: ConsumerOptions,
+): EventConsumer {
   const { orm, kafka, config } = runtime;
   const prefix = config.KAFKA_TOPIC_PREFIX;
   const consumerName = `${config.service}${options.groupSuffix ?? ''}`;
@@ -111,7 +117,25 @@ export function createConsumer(runtime: Runtime, options: ConsumerOptions): Even
   let restarts = 0;
   const timers: NodeJS.Timeout[] = [];
 
-  const lag = trackLag(consumer, logger);
+  const lag = trackLag(consumer, groupId);
+  let deadLetteredAtLastLog = 0;
+
+  /** One line when a partition is behind or messages were dead-lettered since the last one. */
+  function logHealth(): void {
+    const behind = lag.snapshot().filter((p) => p.lag > 0);
+    const newDeadLetters = counts.deadLettered - deadLetteredAtLastLog;
+    if (behind.length === 0 && newDeadLetters === 0) return;
+    deadLetteredAtLastLog = counts.deadLettered;
+    const total = behind.reduce((sum, p) => sum + p.lag, 0);
+    const line = {
+      lag: total,
+      partitions: behind,
+      deadLettered: counts.deadLettered,
+      newDeadLetters,
+    };
+    if (newDeadLetters > 0) logger.warn(line, 'consumer lag and dead letters');
+    else logger.info(line, 'consumer lag');
+  }
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     logger.info({ assignment: payload.memberAssignment }, 'joined consumer group');
   });
@@ -124,6 +148,7 @@ export function createConsumer(runtime: Runtime, options: ConsumerOptions): Even
 
   async function eachMessage({ topic, partition, message, heartbeat }: EachMessagePayload) {
     const peeked = peekEnvelope(message.value);
+    messagesConsumed.inc({ group: groupId, topic, type: typeLabel(peeked.type) });
     const traceId =
       sanitizeTraceId(peeked.traceId) ?? sanitizeTraceId(headerText(message, 'trace-id'));
     await runWithTrace(traceId, async () => {
@@ -219,6 +244,7 @@ export function createConsumer(runtime: Runtime, options: ConsumerOptions): Even
       attempts,
     });
     counts.deadLettered += 1;
+    messagesDeadLettered.inc({ group: groupId, topic });
     logger.error(
       {
         reason,
@@ -292,7 +318,7 @@ export function createConsumer(runtime: Runtime, options: ConsumerOptions): Even
 
     async start() {
       await startOrRetry();
-      timers.push(setInterval(lag.log, LAG_LOG_INTERVAL_MS));
+      timers.push(setInterval(logHealth, HEALTH_LOG_INTERVAL_MS));
       timers.push(setInterval(() => void prune(), INBOX_PRUNE_INTERVAL_MS));
       for (const timer of timers) timer.unref();
     },

@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import type { Logger } from '../logger.js';
+import { consumerLag } from './metrics.js';
 
 export interface PartitionLag {
   topic: string;
@@ -11,28 +11,20 @@ export interface PartitionLag {
 export interface LagTracker {
   /** Per partition, as of the last batch processed (partitions not fetched yet are absent). */
   snapshot(): PartitionLag[];
-  /** One log line when any partition is behind; silent when caught up. */
-  log(): void;
 }
 
 /**
  * Consumer lag from kafkajs' own batch events (high watermark minus the
  * batch's last offset): no extra requests to the broker, fresh after every batch.
+ * Also exported as the `kafka_consumer_lag` gauge.
  */
-export function trackLag(consumer: Consumer, logger: Logger): LagTracker {
+export function trackLag(consumer: Consumer, groupId: string): LagTracker {
   const byPartition = new Map<string, PartitionLag>();
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const { topic, partition } = payload;
-    byPartition.set(`${topic}:${partition}`, { topic, partition, lag: Number(payload.offsetLag) });
+    const lag = Number(payload.offsetLag);
+    byPartition.set(`${topic}:${partition}`, { topic, partition, lag });
+    consumerLag.set({ group: groupId, topic, partition: String(partition) }, lag);
   });
-  const snapshot = () => [...byPartition.values()].map((p) => ({ ...p }));
-  return {
-    snapshot,
-    log() {
-      const behind = snapshot().filter((p) => p.lag > 0);
-      if (behind.length === 0) return;
-      const total = behind.reduce((sum, p) => sum + p.lag, 0);
-      logger.info({ lag: total, partitions: behind }, 'consumer lag');
-    },
-  };
+  return { snapshot: () => [...byPartition.values()].map((p) => ({ ...p })) };
 }

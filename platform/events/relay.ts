@@ -1,6 +1,7 @@
 import type { IHeaders, Message, Producer, TopicMessages } from 'kafkajs';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { BackgroundTask, Runtime } from '../subgraph.js';
+import type { ServiceConfig } from '../config.js';
+import type { BackgroundTask, Runtime } from '../runtime.js';
 import { ensureTopics, topicName } from '../kafka.js';
 import { DOMAINS, topicOf } from './contracts.js';
 import { OUTBOX_CHANNEL, outboxBacklog, pruneOutbox } from './outbox.js';
@@ -8,6 +9,7 @@ import { createPgListener } from './listener.js';
 import { ACKS_ALL, createEventProducer } from './producer.js';
 import { executeSql, queryRows } from './sql.js';
 import { backoffDelay, describeError } from './retry.js';
+import { messagesProduced, reportOutboxBacklog } from './metrics.js';
 
 /**
  * The relay: publishes committed outbox rows to Kafka, in `seq` order, and
@@ -57,7 +59,10 @@ type BatchOutcome =
   | { kind: 'published'; count: number }
   | { kind: 'failed'; error: unknown };
 
-export function createOutboxRelay(runtime: Runtime, options: OutboxRelayOptions = {}): OutboxRelay {
+export function createOutboxRelay(
+  runtime: Runtime<ServiceConfig>,
+  options: OutboxRelayOptions = {},
+): OutboxRelay {
   const { orm, kafka, config } = runtime;
   const logger = runtime.logger.child({ component: 'outbox-relay' });
   const batchSize = options.batchSize ?? 100;
@@ -73,6 +78,7 @@ export function createOutboxRelay(runtime: Runtime, options: OutboxRelayOptions 
   let backoffTimer: NodeJS.Timeout | null = null;
   let pollTimer: NodeJS.Timeout | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
+  let stopReportingBacklog: (() => void) | null = null;
   let failures = 0;
   let outageSince: number | null = null;
 
@@ -164,6 +170,8 @@ export function createOutboxRelay(runtime: Runtime, options: OutboxRelayOptions 
         );
         return { kind: 'failed', error: err };
       }
+      // On Kafka now, whatever happens to the UPDATE (a failure republishes them).
+      for (const row of rows) messagesProduced.inc({ topic: topicName(prefix, row.topic) });
       await executeSql(tx, 'UPDATE outbox SET published_at = clock_timestamp() WHERE seq IN (?)', [
         seqs,
       ]);
@@ -251,12 +259,14 @@ export function createOutboxRelay(runtime: Runtime, options: OutboxRelayOptions 
       pollTimer.unref();
       pruneTimer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
       pruneTimer.unref();
+      stopReportingBacklog = reportOutboxBacklog(() => outboxBacklog(orm.em.fork()));
       schedule();
     },
 
     /** Lets the batch in flight finish (sent and marked), then disconnects. */
     async stop() {
       stopping = true;
+      stopReportingBacklog?.();
       for (const timer of [pollTimer, pruneTimer]) if (timer) clearInterval(timer);
       if (backoffTimer) clearTimeout(backoffTimer);
       backoffTimer = null;

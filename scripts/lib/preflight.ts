@@ -1,6 +1,6 @@
-import { loadGatewayConfig, loadSubgraphConfig } from '../../platform/config.js';
+import { loadGatewayConfig, loadSubgraphConfig, loadWorkerConfig } from '../../platform/config.js';
 import { checkPostgres, checkRedis, ensureKafka, type LineSink } from './infra.js';
-import { addressOf, type StackService } from './stack.js';
+import { addressOf, isWorker, type StackService } from './stack.js';
 
 /**
  * Everything `npm start` and `npm test` do before spawning a service, in the
@@ -23,7 +23,7 @@ export async function preflight(options: PreflightOptions): Promise<{ kafkaStart
   // Parsing every service's configuration up front: a bad variable stops
   // start-up with its one line before anything is started.
   for (const service of options.services) addressOf(service, env);
-  const subgraphs = options.services.filter((s) => s !== 'gateway');
+  const subgraphs = options.services.filter((s) => s !== 'gateway' && !isWorker(s));
   const base = subgraphs.length
     ? loadSubgraphConfig(subgraphs[0]!, env)
     : { ...loadGatewayConfig(env), databaseUrl: null };
@@ -32,8 +32,10 @@ export async function preflight(options: PreflightOptions): Promise<{ kafkaStart
 
   // One check per distinct server (a service may have its own <SERVICE>_DATABASE_URL).
   const servers = new Map<string, string>();
-  for (const service of subgraphs) {
-    const url = loadSubgraphConfig(service, env).databaseUrl;
+  for (const service of options.services.filter((s) => s !== 'gateway')) {
+    const url = isWorker(service)
+      ? loadWorkerConfig(service, env).databaseUrl
+      : loadSubgraphConfig(service, env).databaseUrl;
     const { host, port } = new URL(url);
     servers.set(`${host}:${port}`, url);
   }

@@ -6,9 +6,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   SERVICE_NAMES,
+  WORKER_NAMES,
   loadGatewayConfig,
   loadSubgraphConfig,
+  loadWorkerConfig,
   type SubgraphName,
+  type WorkerName,
 } from '../../platform/config.js';
 import { StartupError } from '../../platform/startup-error.js';
 import { REPO_ROOT } from './infra.js';
@@ -21,8 +24,12 @@ import { formatLogLine, makePrefix, useColour } from './log-format.js';
  * harness.
  */
 
-export type StackService = SubgraphName | 'gateway';
-export const ALL_SERVICES: readonly StackService[] = [...SERVICE_NAMES, 'gateway'];
+export type StackService = SubgraphName | WorkerName | 'gateway';
+export const ALL_SERVICES: readonly StackService[] = [...SERVICE_NAMES, ...WORKER_NAMES, 'gateway'];
+
+export function isWorker(service: StackService): service is WorkerName {
+  return (WORKER_NAMES as readonly string[]).includes(service);
+}
 
 export interface StackOptions {
   /** Variables for the services, on top of this process's environment. */
@@ -74,7 +81,12 @@ const POLL_MS = 250;
 const GUARD = fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url));
 
 export function entryOf(service: StackService): string {
-  const relative = service === 'gateway' ? 'gateway/index.ts' : `subgraphs/${service}/index.ts`;
+  const relative =
+    service === 'gateway'
+      ? 'gateway/index.ts'
+      : isWorker(service)
+        ? `workers/${service}/index.ts`
+        : `subgraphs/${service}/index.ts`;
   return path.join(REPO_ROOT, relative);
 }
 
@@ -92,7 +104,12 @@ export function addressOf(
   service: StackService,
   env: NodeJS.ProcessEnv,
 ): { port: number; host: string } {
-  const config = service === 'gateway' ? loadGatewayConfig(env) : loadSubgraphConfig(service, env);
+  const config =
+    service === 'gateway'
+      ? loadGatewayConfig(env)
+      : isWorker(service)
+        ? loadWorkerConfig(service, env)
+        : loadSubgraphConfig(service, env);
   const port = 'port' in config ? config.port : config.GATEWAY_PORT;
   // A service bound to every interface is reached on loopback.
   const host = ['0.0.0.0', '::', '[::]'].includes(config.HOST) ? '127.0.0.1' : config.HOST;

@@ -1,4 +1,4 @@
-import { DEFAULT_PORTS, SERVICE_NAMES } from '../../platform/config.js';
+import { DEFAULT_PORTS, SERVICE_NAMES, WORKER_NAMES } from '../../platform/config.js';
 
 /**
  * The environment a test stack runs with. It shares the machine's servers
@@ -24,7 +24,7 @@ function databaseUrl(name: string, source: NodeJS.ProcessEnv): string {
 
 export interface TestEnvOptions {
   runId: string;
-  /** Added to each default port: 100 gives 4100-4105. */
+  /** Added to each default port: 100 gives 4100-4106. */
   portOffset?: number;
   /** Base database name; services append `_<service>`. */
   database?: string;
@@ -54,6 +54,11 @@ export function buildTestEnv(options: TestEnvOptions): Record<string, string> {
     // A developer's shell may point these at the dev stack; empty means unset.
     env[`${upper}_URL`] = '';
     env[`${upper}_DATABASE_URL`] = '';
+  }
+  // Workers serve no GraphQL, so the gateway needs no URL for them.
+  for (const name of WORKER_NAMES) {
+    env[`${name.toUpperCase()}_PORT`] = String(DEFAULT_PORTS[name] + offset);
+    env[`${name.toUpperCase()}_DATABASE_URL`] = '';
   }
   return env;
 }

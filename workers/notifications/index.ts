@@ -1,0 +1,4 @@
+import { runWorker } from '../../platform/worker.js';
+import { notificationsWorker } from './worker.js';
+
+runWorker(notificationsWorker());
