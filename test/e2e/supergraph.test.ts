@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { MyOrdersDocument } from '../../client/__generated__/graphql.js';
+import { SERVICE_NAMES } from '../../platform/config.js';
+import { gql } from '../support/client.js';
+import { signIdentity } from '../../platform/identity.js';
+import { adminToken, createProduct, signUpCustomer, address } from '../support/fixtures.js';
+import { PlaceOrderDocument } from '../../client/__generated__/graphql.js';
+import { randomUUID } from 'node:crypto';
+
+describe('the supergraph', () => {
+  it.each(SERVICE_NAMES)(
+    'has the %s subgraph answer _service { sdl } with its entities',
+    async (name) => {
+      const url = inject('serviceUrls')[name]!;
+      const { data, errors } = await gql<{ _service: { sdl: string } }>(
+        '{ _service { sdl } }',
+        {},
+        { url },
+      );
+      expect(errors).toBeUndefined();
+      expect(data?._service.sdl).toMatch(/@key\(fields: "id"/);
+    },
+  );
+
+  it('answers one query that crosses the order, user, product, inventory and payment subgraphs', async () => {
+    const admin = await adminToken();
+    const customer = await signUpCustomer();
+    const product = await createProduct(admin, { stock: 3, name: 'Crossing Lamp' });
+    await gql(
+      PlaceOrderDocument,
+      {
+        input: {
+          idempotencyKey: randomUUID(),
+          items: [{ productId: product.id, quantity: 1 }],
+          shippingAddress: address,
+          paymentMethod: 'pm_card_visa',
+        },
+      },
+      { token: customer.token },
+    );
+    const { data, errors } = await gql(MyOrdersDocument, {}, { token: customer.token });
+    expect(errors).toBeUndefined();
+    expect(data?.me?.id).toBe(customer.id);
+    expect(data?.me?.orders.edges[0]?.node.items[0]?.product).toEqual({
+      name: 'Crossing Lamp',
+      inventory: { available: expect.any(Number) },
+    });
+  });
+
+  it('refuses a forged identity sent straight to a subgraph', async () => {
+    const customer = await signUpCustomer();
+    const url = inject('serviceUrls').user!;
+    const forged = signIdentity(
+      'not-the-identity-secret-of-this-deployment',
+      { userId: customer.id, roles: ['ADMIN'] },
+      randomUUID(),
+    );
+    const { data, errors } = await gql<{ me: { id: string } | null }>(
+      '{ me { id } }',
+      {},
+      { url, headers: forged },
+    );
+    expect(data?.me ?? null).toBeNull();
+    expect(errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const unsigned = await gql<{ me: { id: string } | null }>(
+      '{ me { id } }',
+      {},
+      { url, headers: { 'x-identity': forged['x-identity']! } },
+    );
+    expect(unsigned.data?.me ?? null).toBeNull();
+    expect(unsigned.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
