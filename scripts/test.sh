@@ -27,6 +27,7 @@ has_script() {
 }
 
 if has_script codegen:check; then step 'generated code is current' npm run --silent codegen:check; fi
+if has_script schema:check; then step 'schema check' npm run --silent schema:check; fi
 step 'type check (tsc)' npx --no-install tsc --noEmit -p .
 step 'lint (eslint)' npx --no-install eslint .
 step 'format (prettier)' npx --no-install prettier --check --log-level warn .
