@@ -9,11 +9,14 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Colour only for a terminal that wants it.
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then bold=$'\033[1m' red=$'\033[31m' green=$'\033[32m' off=$'\033[0m'; else bold='' red='' green='' off=''; fi
+
 failed=()
 step() {
   local name="$1"
   shift
-  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  printf '\n%s==> %s%s\n' "$bold" "$name" "$off"
   if "$@"; then
     printf '    %s: ok\n' "$name"
   else
@@ -35,7 +38,7 @@ step 'tests (vitest)' npx --no-install vitest run "$@"
 
 echo
 if ((${#failed[@]})); then
-  printf '\033[31mFAILED:\033[0m %s\n' "${failed[@]}"
+  printf '%sFAILED:%s %s\n' "$red" "$off" "${failed[@]}"
   exit 1
 fi
-printf '\033[32mall checks passed\033[0m\n'
+printf '%sall checks passed%s\n' "$green" "$off"

@@ -53,7 +53,7 @@ install_jars() {
   command -v java >/dev/null || die "Java 17+ is needed to run Kafka; install it (apt-get install openjdk-17-jre-headless)"
   say "fetching Kafka $KAFKA_VERSION jars from Maven Central into $libs (once; cached afterwards)"
   mkdir -p "$KAFKA_HOME"
-  mvn -B -q -f "$here/pom.xml" package -Dkafka.cache="$KAFKA_HOME" -Dkafka.version="$KAFKA_VERSION" \
+  mvn -B -q -Dstyle.color=never -f "$here/pom.xml" package -Dkafka.cache="$KAFKA_HOME" -Dkafka.version="$KAFKA_VERSION" \
     || die "could not fetch the Kafka jars with Maven (see the output above)"
   touch "$libs/.complete"
 }

@@ -176,6 +176,7 @@ class ServiceProcess {
     };
     createInterface({ input: this.child.stdout! }).on('line', onLine);
     createInterface({ input: this.child.stderr! }).on('line', onLine);
+    const outputClosed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.exitInfo) return;
@@ -183,7 +184,12 @@ class ServiceProcess {
         // Anything the service itself started dies with it.
         killGroup(this.child, 'SIGKILL');
         this.exitInfo = { name, code, signal };
-        resolve(this.exitInfo);
+        // Its last lines are still in the pipe: deliver them before reporting
+        // the exit (bounded, in case something else holds the pipe open).
+        const info = this.exitInfo;
+        void Promise.race([outputClosed, new Promise((r) => setTimeout(r, 2_000))]).then(() =>
+          resolve(info),
+        );
       };
       this.child.once('exit', finish);
       this.child.once('error', (err) => {
@@ -230,7 +236,7 @@ class ServiceProcess {
       }
       await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), this.exited]);
     }
-    const { code, signal } = this.exitInfo!;
+    const { code, signal } = await this.exited; // its last lines included
     throw new StackStartError(
       `${this.name} exited during start-up (${signal ?? `code ${code}`}); last lines:\n${this.lastLines()}`,
     );

@@ -76,7 +76,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       env,
       services,
       logPrefix: false,
-      onLine: (service, line) => logs.get(service)?.write(`${line}\n`),
+      onLine: (service, line) => {
+        const stream = logs.get(service);
+        if (stream && !stream.writableEnded) stream.write(`${line}\n`);
+      },
       onExit: (service, code, signal) =>
         say(`${service} exited during the run (${signal ?? `code ${code}`}); see its log`),
     });
