@@ -91,7 +91,7 @@ async function once(label: string, keepKafka: boolean): Promise<number> {
     throw new Error(`${label}: gateway answered=${answered} exit=${code}`);
   }
   console.log(
-    `${label}: gateway answering after ${(answered / 1000).toFixed(1)}s; "Gateway ready" (after seeding) at ${printed}s; exit ${code}`,
+    `${label} [load ${os.loadavg()[0]!.toFixed(1)}]: gateway answering after ${(answered / 1000).toFixed(1)}s; "Gateway ready" (after seeding) at ${printed}s; exit ${code}`,
   );
   return answered;
 }

@@ -30,9 +30,15 @@ let home = '';
 let port = 0;
 let env: NodeJS.ProcessEnv = {};
 
-function script(command: string): Promise<{ code: number | null; output: string }> {
+function script(
+  command: string,
+  overrides: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', [SCRIPT, command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [SCRIPT, command], {
+      env: { ...env, ...overrides },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -91,6 +97,28 @@ describe('kafka.sh', () => {
     const { code, output } = await script('status');
     expect(code).toBe(0);
     expect(output).toContain(`running (pid ${ourBrokers()[0]!.pid}) on localhost:${port}`);
+  });
+
+  it('starts nothing when KAFKA_BROKERS names a cluster that answers, and uses it', async () => {
+    const elsewhere = await freePort();
+    const { code, output } = await script('start', {
+      KAFKA_PORT: String(elsewhere),
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+    });
+    expect(code, output).toBe(0);
+    expect(output).toContain(
+      `using the cluster at KAFKA_BROKERS=127.0.0.1:${port}; nothing started`,
+    );
+    expect(ourBrokers()).toHaveLength(1);
+  });
+
+  it('fails with one clear line when KAFKA_BROKERS names a cluster that does not answer', async () => {
+    const closed = await freePort();
+    const { code, output } = await script('start', { KAFKA_BROKERS: `127.0.0.1:${closed}` });
+    expect(code).not.toBe(0);
+    expect(output.trim().split('\n')).toEqual([
+      `[kafka] error: KAFKA_BROKERS=127.0.0.1:${closed} does not answer; start that cluster, or unset KAFKA_BROKERS to run a local broker`,
+    ]);
   });
 
   it('carries a message from a producer to a consumer through the broker', async () => {
