@@ -57,10 +57,12 @@ async function gatewayAnswers(): Promise<boolean> {
     const res = await fetch('http://127.0.0.1:4300/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ __typename }' }),
+      // A real query, planned by the gateway and answered by a subgraph.
+      body: JSON.stringify({ query: '{ products(first: 1) { edges { node { id } } } }' }),
       signal: AbortSignal.timeout(1_000),
     });
-    return res.status === 200;
+    const body = (await res.json()) as { data?: { products?: unknown }; errors?: unknown };
+    return res.status === 200 && !body.errors && Boolean(body.data?.products);
   } catch {
     return false;
   }
@@ -91,7 +93,7 @@ async function once(label: string, keepKafka: boolean): Promise<number> {
     throw new Error(`${label}: gateway answered=${answered} exit=${code}`);
   }
   console.log(
-    `${label} [load ${os.loadavg()[0]!.toFixed(1)}]: gateway answering after ${(answered / 1000).toFixed(1)}s; "Gateway ready" (after seeding) at ${printed}s; exit ${code}`,
+    `${label} [load ${os.loadavg()[0]!.toFixed(1)}]: gateway answering a products query after ${(answered / 1000).toFixed(1)}s; "Gateway ready" (after seeding) at ${printed}s; exit ${code}`,
   );
   return answered;
 }
