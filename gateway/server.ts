@@ -55,6 +55,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     gateway,
     formatError: maskErrors(logger),
     includeStacktraceInErrorResponses: false,
+    // Our Lifecycle owns SIGTERM/SIGINT and stops Apollo in order; Apollo's own
+    // handler would stop it early and re-send the signal (exit 1, no drain).
+    stopOnTerminationSignals: false,
     introspection: !production,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -98,6 +98,9 @@ export async function startSubgraph<Ctx extends RequestContext>(
     }),
     formatError: maskErrors(logger),
     includeStacktraceInErrorResponses: false,
+    // Our Lifecycle owns SIGTERM/SIGINT and stops Apollo in order; Apollo's own
+    // handler would stop it early and re-send the signal (exit 1, no drain).
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
