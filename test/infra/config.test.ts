@@ -47,7 +47,9 @@ describe('a service with bad configuration', () => {
         `^PostgreSQL at 127\\.0\\.0\\.1:${closed} is unreachable \\(ECONNREFUSED\\); start it`,
       ),
     );
-    expect(result.ms).toBeLessThan(10_000);
+    // A bound on hanging, not a speed target: loading the code alone can take
+    // several seconds on a busy 2-core machine; a hang would run to the timeout.
+    expect(result.ms).toBeLessThan(30_000);
   });
 });
 

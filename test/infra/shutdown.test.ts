@@ -73,27 +73,18 @@ describe('graceful shutdown', () => {
     expect(stillRunning([user!.pid])).toEqual([]);
   }, 120_000);
 
-  // KNOWN BUG, not in this suite's code: platform/subgraph.ts and
-  // gateway/server.ts create ApolloServer without `stopOnTerminationSignals:
-  // false`. Outside NODE_ENV=test, Apollo installs its own SIGTERM handler that
-  // stops the server and re-raises the signal; the platform Lifecycle takes
-  // that as a second signal and exits 1 without its ordered shutdown. When
-  // that is fixed this test starts passing, and `it.fails` turns it red:
-  // change it to `it`.
-  it.fails(
-    'services stop with exit code 0 under NODE_ENV=development too',
-    async () => {
-      stack = await startStack({
-        env: { ...standaloneEnv('stackdev', 250), NODE_ENV: 'development' },
-        services: ['user'],
-        logPrefix: false,
-      });
-      const exits = await stack.stop();
-      stack = null;
-      expect(exits).toEqual([{ name: 'user', code: 0, signal: null }]);
-    },
-    120_000,
-  );
+  // Outside NODE_ENV=test Apollo would install its own SIGTERM handler;
+  // services turn it off so their ordered shutdown runs and exits 0.
+  it('services stop with exit code 0 under NODE_ENV=development too', async () => {
+    stack = await startStack({
+      env: { ...standaloneEnv('stackdev', 250), NODE_ENV: 'development' },
+      services: ['user'],
+      logPrefix: false,
+    });
+    const exits = await stack.stop();
+    stack = null;
+    expect(exits).toEqual([{ name: 'user', code: 0, signal: null }]);
+  }, 120_000);
 
   it('a service whose supervisor is killed outright shuts itself down', async () => {
     const child = startUserOnly('orphan', 260);
