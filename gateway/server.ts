@@ -20,6 +20,7 @@ import { SubgraphDataSource } from './datasource.js';
 import { authenticate } from './auth.js';
 import { tokenProblemPlugin } from './token-problem-plugin.js';
 import { loadSupergraphSdl } from './supergraph.js';
+import { serveSubscriptions } from './subscriptions/index.js';
 import type { GatewayContext } from './context.js';
 
 export interface RunningGateway {
@@ -51,6 +52,17 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // Subscriptions (graphql-ws on the same path) resolve each event through this same server.
+  const subscriptions = serveSubscriptions({
+    httpServer,
+    config,
+    logger,
+    execute: async (request, contextValue) => {
+      const response = await apollo.executeOperation(request, { contextValue });
+      if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
+      return response.body.singleResult;
+    },
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: maskErrors(logger),
@@ -64,6 +76,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
       ApolloServerPluginInlineTraceDisabled(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       tokenProblemPlugin(),
+      subscriptions.plugin,
     ],
   });
   await apollo.start();
@@ -75,6 +88,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
         gateway: async () => {
           if (!started) throw new Error('starting');
         },
+        'order-events': subscriptions.check,
       },
       () => lifecycle.shuttingDown,
     ),
@@ -96,6 +110,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     httpServer.once('error', reject);
     httpServer.listen(config.GATEWAY_PORT, config.HOST, resolve);
   });
+  // Closers run last-registered first: HTTP and WebSockets stop, then the Kafka consumer.
+  subscriptions.start();
+  lifecycle.onShutdown('order-events', () => subscriptions.stop());
   lifecycle.onShutdown('http', () => apollo.stop());
   started = true;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.GATEWAY_PORT}/graphql`;

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../platform/logger.js';
+import { OrderFeed, type FeedSubscriber } from './order-feed.js';
+import type { OrderQuery, Resolution } from './order-query.js';
+
+/** Fan-out and sharing: one resolution per group per change, bursts merged, routing by order and customer. */
+
+const ORDER = '0190f5c2-0000-7000-8000-000000000001';
+const CUSTOMER = '0190f5c2-0000-7000-8000-0000000000c1';
+const logger = createLogger('gateway', 'silent');
+
+const queryFor = (userId: string, text = 'q'): OrderQuery => ({
+  text,
+  variables: {},
+  identity: { userId, roles: ['CUSTOMER'] },
+  shareKey: `${userId}\n${text}`,
+});
+
+class Recorder implements FeedSubscriber {
+  readonly got: Array<{ orderId: string; version: number | null }> = [];
+  constructor(
+    readonly query: OrderQuery,
+    readonly orderId: string | null,
+    readonly customerId: string | null = null,
+  ) {}
+  knownVersion(orderId: string) {
+    return Math.max(0, ...this.got.filter((g) => g.orderId === orderId).map((g) => g.version ?? 0));
+  }
+  offer(orderId: string, resolution: Resolution) {
+    this.got.push({ orderId, version: resolution.version });
+  }
+}
+
+/** A resolver whose calls the test completes by hand, reporting `version` as the current one. */
+function controlledResolver() {
+  const calls: Array<{ query: OrderQuery; finish: () => void }> = [];
+  let version = 1;
+  return {
+    calls,
+    setVersion: (v: number) => (version = v),
+    resolve: (_orderId: string, query: OrderQuery) =>
+      new Promise<Resolution>((resolve) => {
+        const at = version;
+        calls.push({
+          query,
+          finish: () =>
+            resolve({ order: { version: at }, version: at, status: 'CONFIRMED', errors: [] }),
+        });
+      }),
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('OrderFeed', () => {
+  it('resolves once per share key for any number of subscribers, and routes by order and customer', async () => {
+    const resolver = controlledResolver();
+    const feed = new OrderFeed(resolver.resolve, logger);
+    const alike = Array.from({ length: 50 }, () => new Recorder(queryFor(CUSTOMER), ORDER));
+    const mine = new Recorder(queryFor(CUSTOMER), null, CUSTOMER);
+    const admin = new Recorder(queryFor('admin'), ORDER);
+    const elsewhere = new Recorder(queryFor(CUSTOMER), '0190f5c2-0000-7000-8000-000000000009');
+    for (const s of [...alike, mine, admin, elsewhere]) feed.add(s);
+
+    resolver.setVersion(2);
+    feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 2 });
+    expect(resolver.calls.map((c) => c.query.shareKey).sort()).toEqual(
+      [queryFor('admin').shareKey, queryFor(CUSTOMER).shareKey].sort(),
+    );
+    resolver.calls.forEach((c) => c.finish());
+    await tick();
+    expect(alike.every((s) => s.got.length === 1 && s.got[0]!.version === 2)).toBe(true);
+    expect(mine.got).toEqual([{ orderId: ORDER, version: 2 }]);
+    expect(admin.got).toEqual([{ orderId: ORDER, version: 2 }]);
+    expect(elsewhere.got).toEqual([]);
+  });
+
+  it('merges a burst into one more resolution after the running one', async () => {
+    const resolver = controlledResolver();
+    const feed = new OrderFeed(resolver.resolve, logger);
+    const subscriber = new Recorder(queryFor(CUSTOMER), ORDER);
+    feed.add(subscriber);
+    for (const version of [2, 3, 4, 5]) {
+      resolver.setVersion(version);
+      feed.publish({ orderId: ORDER, customerId: CUSTOMER, version });
+    }
+    expect(resolver.calls).toHaveLength(1);
+    resolver.calls[0]!.finish();
+    await tick();
+    expect(resolver.calls).toHaveLength(2);
+    resolver.calls[1]!.finish();
+    await tick();
+    expect(subscriber.got.map((g) => g.version)).toEqual([2, 5]);
+  });
+
+  it('skips resolving a change every subscriber already has', () => {
+    const resolver = controlledResolver();
+    const feed = new OrderFeed(resolver.resolve, logger);
+    const subscriber = new Recorder(queryFor(CUSTOMER), ORDER);
+    subscriber.got.push({ orderId: ORDER, version: 3 });
+    feed.add(subscriber);
+    feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 3 });
+    expect(resolver.calls).toHaveLength(0);
+  });
+
+  it('answers refresh only with a resolution that started after it was asked', async () => {
+    const resolver = controlledResolver();
+    const feed = new OrderFeed(resolver.resolve, logger);
+    const early = new Recorder(queryFor(CUSTOMER), ORDER);
+    feed.add(early);
+    feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 1 });
+    let refreshed = false;
+    void feed.refresh(ORDER, queryFor(CUSTOMER)).then(() => (refreshed = true));
+    resolver.calls[0]!.finish();
+    await tick();
+    expect(refreshed).toBe(false);
+    expect(resolver.calls).toHaveLength(2);
+    resolver.calls[1]!.finish();
+    await tick();
+    expect(refreshed).toBe(true);
+  });
+
+  it('forgets a subscriber once removed', async () => {
+    const resolver = controlledResolver();
+    const feed = new OrderFeed(resolver.resolve, logger);
+    const remove = feed.add(new Recorder(queryFor(CUSTOMER), ORDER));
+    expect(feed.subscriberCount).toBe(1);
+    remove();
+    expect(feed.subscriberCount).toBe(0);
+    feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 2 });
+    expect(resolver.calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,203 @@
+import {
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  print,
+  visit,
+  type ASTNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLResolveInfo,
+  type SelectionNode,
+} from 'graphql';
+import type { Identity } from '../../platform/identity.js';
+
+/**
+ * A subscriber's selection turned into the query the gateway runs for it:
+ * `query($subscriptionOrderId: ID!) { order(id: …) { <selection> } }`. The
+ * order is then resolved exactly as a client's query would be (query plan,
+ * every subgraph, their own authorisation), once per event for everyone who
+ * shares the same query, variables and identity.
+ */
+
+/** Internal aliases: the stream needs version and status even when the client did not select them. */
+export const VERSION_KEY = '_subscriptionVersion';
+export const STATUS_KEY = '_subscriptionStatus';
+const ORDER_ID_VARIABLE = 'subscriptionOrderId';
+
+export interface OrderQuery {
+  /** The printed query (Apollo caches parsed documents and query plans by it). */
+  text: string;
+  /** Values of the subscription's variables that the selection uses, coerced. */
+  variables: Record<string, unknown>;
+  identity: Identity;
+  /** Same key, same result: query text, variables and identity (user and roles). */
+  shareKey: string;
+}
+
+const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
+
+function aliased(alias: string, field: string): FieldNode {
+  return { kind: Kind.FIELD, alias: name(alias), name: name(field) };
+}
+
+/** Fragments the selection spreads, directly or through other fragments. */
+function usedFragments(
+  roots: readonly SelectionNode[],
+  fragments: Record<string, FragmentDefinitionNode>,
+): FragmentDefinitionNode[] {
+  const found = new Map<string, FragmentDefinitionNode>();
+  const pending: ASTNode[] = [...roots];
+  while (pending.length) {
+    visit(pending.pop()!, {
+      FragmentSpread(node) {
+        const fragment = fragments[node.name.value];
+        if (fragment && !found.has(fragment.name.value)) {
+          found.set(fragment.name.value, fragment);
+          pending.push(fragment);
+        }
+      },
+    });
+  }
+  return [...found.values()];
+}
+
+function usedVariables(nodes: readonly ASTNode[]): Set<string> {
+  const names = new Set<string>();
+  for (const node of nodes) {
+    visit(node, {
+      Variable(variable) {
+        names.add(variable.name.value);
+      },
+    });
+  }
+  return names;
+}
+
+export function identityKey(identity: Identity): string {
+  return `${identity.userId}|${[...identity.roles].sort().join(',')}`;
+}
+
+/** Builds the order query for the subscription field being subscribed to. */
+export function orderQueryFor(info: GraphQLResolveInfo, identity: Identity): OrderQuery {
+  const selections = info.fieldNodes.flatMap((field) => field.selectionSet?.selections ?? []);
+  const fragments = usedFragments(selections, info.fragments);
+  const variableNames = usedVariables([...selections, ...fragments]);
+  if (variableNames.has(ORDER_ID_VARIABLE)) {
+    throw new GraphQLError(`The variable name $${ORDER_ID_VARIABLE} is reserved`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  const variableDefinitions = (info.operation.variableDefinitions ?? []).filter((definition) =>
+    variableNames.has(definition.variable.name.value),
+  );
+  const document: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: OperationTypeNode.QUERY,
+        name: name('OrderSubscription'),
+        variableDefinitions: [
+          {
+            kind: Kind.VARIABLE_DEFINITION,
+            variable: { kind: Kind.VARIABLE, name: name(ORDER_ID_VARIABLE) },
+            type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name('ID') } },
+          },
+          ...variableDefinitions,
+        ],
+        selectionSet: {
+          kind: Kind.SELECTION_SET,
+          selections: [
+            {
+              kind: Kind.FIELD,
+              name: name('order'),
+              arguments: [
+                {
+                  kind: Kind.ARGUMENT,
+                  name: name('id'),
+                  value: { kind: Kind.VARIABLE, name: name(ORDER_ID_VARIABLE) },
+                },
+              ],
+              selectionSet: {
+                kind: Kind.SELECTION_SET,
+                selections: [
+                  aliased(VERSION_KEY, 'version'),
+                  aliased(STATUS_KEY, 'status'),
+                  ...selections,
+                ],
+              },
+            },
+          ],
+        },
+      },
+      ...fragments,
+    ],
+  };
+  const text = print(document);
+  const variables = Object.fromEntries(
+    variableDefinitions.map((d) => [
+      d.variable.name.value,
+      info.variableValues[d.variable.name.value],
+    ]),
+  );
+  return {
+    text,
+    variables,
+    identity,
+    shareKey: `${identityKey(identity)}\n${JSON.stringify(variables)}\n${text}`,
+  };
+}
+
+/** The variables to run the query with for one order. */
+export function variablesFor(query: OrderQuery, orderId: string): Record<string, unknown> {
+  return { ...query.variables, [ORDER_ID_VARIABLE]: orderId };
+}
+
+/** What one resolution of an order query produced, shared by every subscriber of that query. */
+export interface Resolution {
+  /** The order as the client selected it (internal aliases removed); null when it could not be read. */
+  order: Record<string, unknown> | null;
+  version: number | null;
+  status: string | null;
+  /** As the gateway formatted them (masked), paths still starting at `order`. */
+  errors: readonly GraphQLFormattedError[];
+}
+
+export function toResolution(
+  data: Record<string, unknown> | null | undefined,
+  errors: readonly GraphQLFormattedError[] | undefined,
+): Resolution {
+  const raw = data?.order;
+  if (!raw || typeof raw !== 'object') {
+    return { order: null, version: null, status: null, errors: errors ?? [] };
+  }
+  const { [VERSION_KEY]: version, [STATUS_KEY]: status, ...order } = raw as Record<string, unknown>;
+  return {
+    order,
+    version: typeof version === 'number' ? version : null,
+    status: typeof status === 'string' ? status : null,
+    errors: errors ?? [],
+  };
+}
+
+/** The gateway's formatted errors, re-rooted at the subscription field the client asked for. */
+export function errorsFor(
+  errors: readonly GraphQLFormattedError[],
+  responseKey: string,
+): GraphQLError[] {
+  return errors.map((error) => {
+    const path =
+      error.path && error.path[0] === 'order'
+        ? [responseKey, ...error.path.slice(1)]
+        : error.path
+          ? [...error.path]
+          : undefined;
+    return new GraphQLError(error.message, {
+      path,
+      extensions: error.extensions ?? {},
+    });
+  });
+}
