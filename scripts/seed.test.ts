@@ -17,8 +17,8 @@ import type { GatewayContext } from '../gateway/context.js';
 import { SubgraphDataSource } from '../gateway/datasource.js';
 import { userSubgraph } from '../subgraphs/user/subgraph.js';
 import { inventorySubgraph } from '../subgraphs/inventory/subgraph.js';
-import { cleanUp, dropDatabase, productEnv } from '../subgraphs/product/testing.js';
 import { productSubgraph } from '../subgraphs/product/subgraph.js';
+import { isolatedEnv } from '../test/support/subgraph-harness.js';
 import { readSubgraphSources } from './lib/compose.js';
 import { DEMO_CATALOGUE, seed } from './seed.js';
 
@@ -28,7 +28,7 @@ import { DEMO_CATALOGUE, seed } from './seed.js';
  * files (not the committed supergraph, so the test follows the schemas).
  */
 
-const target = productEnv('seed');
+const target = isolatedEnv('seed', { logLevel: 'error' });
 const env = { ...target.env, USER_PORT: '4475', PRODUCT_PORT: '4476', INVENTORY_PORT: '4477' };
 const services: RunningSubgraph[] = [];
 let gatewayServer: http.Server | null = null;
@@ -113,9 +113,6 @@ async function catalogue() {
 }
 
 beforeAll(async () => {
-  for (const db of ['user', 'product', 'inventory']) {
-    await dropDatabase(`postgres://postgres@127.0.0.1:5432/ecommerce_t_p_seed_${db}`);
-  }
   services.push(await startSubgraph(userSubgraph, env));
   services.push(await startSubgraph(productSubgraph, env));
   services.push(await startSubgraph(inventorySubgraph, env));
@@ -125,10 +122,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopGateway();
   for (const service of services.reverse()) await service.stop();
-  await cleanUp(target);
-  for (const db of ['user', 'inventory']) {
-    await dropDatabase(`postgres://postgres@127.0.0.1:5432/ecommerce_t_p_seed_${db}`);
-  }
+  // The user, product and inventory databases, topics, groups and Redis keys.
+  await target.cleanUp();
 });
 
 describe('seed', () => {

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GraphQLFormattedError } from 'graphql';
-import { startSubgraph, type RunningSubgraph } from '../../platform/subgraph.js';
-import { loadSubgraphConfig } from '../../platform/config.js';
-import { signIdentity, type Identity } from '../../platform/identity.js';
+import type { RunningSubgraph } from '../../platform/subgraph.js';
+import type { Identity } from '../../platform/identity.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { buildEnvelope, queryRows, topicOf } from '../../platform/events/index.js';
+import { subgraphHarness } from '../../test/support/subgraph-harness.js';
 import { inventorySubgraph } from './subgraph.js';
 import { reserveAll } from './services/reservations.js';
 import { applyCatalogProduct } from './services/catalog.js';
@@ -15,56 +13,24 @@ import { applyCatalogProduct } from './services/catalog.js';
  * with a real PostgreSQL and Kafka, the way the gateway calls them.
  */
 
-const env = {
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'silent',
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/ecommerce_t_ivpay',
-  INVENTORY_PORT: '4440',
-  KAFKA_TOPIC_PREFIX: `t-ivpay-${randomUUID().slice(0, 8)}.`,
-  REDIS_KEY_PREFIX: 't-ivpay:',
-};
-const secret = loadSubgraphConfig('inventory', env).IDENTITY_SECRET;
+const harness = subgraphHarness(inventorySubgraph, {
+  name: 'adjuststock',
+  port: 4440,
+  logLevel: 'silent',
+});
+const call = harness.call;
 const admin: Identity = { userId: uuidv7(), roles: ['CUSTOMER', 'ADMIN'] };
 const customer: Identity = { userId: uuidv7(), roles: ['CUSTOMER'] };
 
 let running: RunningSubgraph;
 
 beforeAll(async () => {
-  running = await startSubgraph(inventorySubgraph, env);
+  running = await harness.start();
 });
 
 afterAll(async () => {
-  await running?.stop();
-  const kafkaAdmin = running?.runtime.kafka.admin();
-  if (!kafkaAdmin) return;
-  // Topics and groups carry this run's prefix; nothing else is touched.
-  await kafkaAdmin.connect();
-  const mine = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(env.KAFKA_TOPIC_PREFIX));
-  await kafkaAdmin.deleteTopics({ topics: mine }).catch(() => undefined);
-  await kafkaAdmin.deleteGroups([`${env.KAFKA_TOPIC_PREFIX}inventory`]).catch(() => undefined);
-  await kafkaAdmin.disconnect();
+  await harness.cleanUp();
 });
-
-interface Result<T> {
-  data: T | null;
-  errors?: GraphQLFormattedError[];
-}
-
-async function call<T>(
-  query: string,
-  variables: Record<string, unknown>,
-  identity: Identity | null,
-): Promise<Result<T>> {
-  const res = await fetch(running.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(identity ? signIdentity(secret, identity, randomUUID()) : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as Result<T>;
-}
 
 interface Levels {
   onHand: number;
@@ -254,7 +220,7 @@ describe('adjustStock', () => {
       },
     });
     await producer.send({
-      topic: `${env.KAFKA_TOPIC_PREFIX}${topicOf('product')}`,
+      topic: `${harness.topicPrefix}${topicOf('product')}`,
       messages: [{ key: productId, value: JSON.stringify(event) }],
     });
     await producer.disconnect();

@@ -6,7 +6,6 @@ import type { OrderEvent } from './services/order-state-machine.js';
 import {
   admin,
   customer,
-  gql,
   orderInput,
   outboxEvents,
   placeOrder,
@@ -20,7 +19,7 @@ import {
 let service: TestOrderService;
 
 beforeAll(async () => {
-  service = await startOrderService(4432);
+  service = await startOrderService('orderlifecycle', 4432);
 });
 afterAll(async () => {
   await service?.stop();
@@ -34,8 +33,7 @@ interface CommandResult {
 }
 
 async function send(command: Command, id: string, identity: Identity | null) {
-  const res = await gql<Record<Command, CommandResult>>(
-    service,
+  const res = await service.call<Record<Command, CommandResult>>(
     `mutation($id: ID!) {
       ${command}(id: $id) {
         order { id status statusReason version updatedAt }

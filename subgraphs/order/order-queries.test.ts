@@ -4,7 +4,6 @@ import { uuidv7 } from '../../platform/ids.js';
 import {
   admin,
   customer,
-  gql,
   orderInput,
   placeOrder,
   seedProduct,
@@ -17,7 +16,7 @@ let service: TestOrderService;
 let product: string;
 
 beforeAll(async () => {
-  service = await startOrderService(4434);
+  service = await startOrderService('orderqueries', 4434);
   product = await seedProduct(service, { price: 300 });
 });
 afterAll(async () => {
@@ -37,8 +36,7 @@ const PAGE =
 
 /** User.orders as the gateway fetches it: an `_entities` call with the user's key. */
 async function userOrders(userId: string, caller: Identity | null, first?: number, after?: string) {
-  const res = await gql<{ _entities: ({ orders: Page } | null)[] }>(
-    service,
+  const res = await service.call<{ _entities: ({ orders: Page } | null)[] }>(
     `query($reps: [_Any!]!, $first: Int, $after: String) {
       _entities(representations: $reps) { ... on User { orders(first: $first, after: $after) { ${PAGE} } } }
     }`,
@@ -52,8 +50,7 @@ async function adminOrders(
   caller: Identity | null,
   variables: { first?: number; after?: string; filter?: Record<string, unknown> },
 ) {
-  const res = await gql<{ orders: Page }>(
-    service,
+  const res = await service.call<{ orders: Page }>(
     `query($first: Int, $after: String, $filter: OrderFilter) {
       orders(first: $first, after: $after, filter: $filter) { ${PAGE} }
     }`,
@@ -78,7 +75,7 @@ describe('order(id)', () => {
     const owner = customer();
     const [order] = await ordersOf(owner, 1);
     for (const caller of [owner, admin()]) {
-      const res = await gql<{ order: OrderView }>(service, ORDER, { id: order!.id }, caller);
+      const res = await service.call<{ order: OrderView }>(ORDER, { id: order!.id }, caller);
       expect(res.errors).toBeUndefined();
       expect(res.data?.order).toMatchObject({
         id: order!.id,
@@ -91,7 +88,7 @@ describe('order(id)', () => {
 
   it('answers another customer with FORBIDDEN and order: null', async () => {
     const [order] = await ordersOf(customer(), 1);
-    const res = await gql(service, ORDER, { id: order!.id }, customer());
+    const res = await service.call(ORDER, { id: order!.id }, customer());
     expect(res.data).toEqual({ order: null });
     expect(res.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([
       ['FORBIDDEN', ['order']],
@@ -100,7 +97,7 @@ describe('order(id)', () => {
 
   it('answers a signed-out caller with UNAUTHENTICATED', async () => {
     const [order] = await ordersOf(customer(), 1);
-    const res = await gql(service, ORDER, { id: order!.id }, null);
+    const res = await service.call(ORDER, { id: order!.id }, null);
     expect(res.data).toEqual({ order: null });
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
@@ -110,7 +107,7 @@ describe('order(id)', () => {
     ['malformed', 'not-an-id'],
     ['empty', ''],
   ])('answers null without an error for an %s id', async (_name, id) => {
-    const res = await gql(service, ORDER, { id }, customer());
+    const res = await service.call(ORDER, { id }, customer());
     expect(res).toEqual({ data: { order: null } });
   });
 
@@ -119,9 +116,9 @@ describe('order(id)', () => {
     const [order] = await ordersOf(owner, 1);
     const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Order { id version } } }`;
     const reps = [{ __typename: 'Order', id: order!.id }];
-    const mine = await gql<{ _entities: unknown[] }>(service, query, { reps }, owner);
+    const mine = await service.call<{ _entities: unknown[] }>(query, { reps }, owner);
     expect(mine.data?._entities).toEqual([{ id: order!.id, version: 1 }]);
-    const theirs = await gql<{ _entities: unknown[] }>(service, query, { reps }, customer());
+    const theirs = await service.call<{ _entities: unknown[] }>(query, { reps }, customer());
     expect(theirs.data?._entities).toEqual([null]);
     expect(theirs.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
@@ -129,7 +126,7 @@ describe('order(id)', () => {
 
 describe('subscriptions', () => {
   it('answers a subscription sent to the subgraph over HTTP with an error pointing to the gateway', async () => {
-    const res = await gql(service, 'subscription { myOrderUpdates { id } }', {}, customer());
+    const res = await service.call('subscription { myOrderUpdates { id } }', {}, customer());
     expect(res.data).toBeNull();
     expect(res.errors?.[0]).toMatchObject({
       message: expect.stringContaining('served by the gateway'),
@@ -204,8 +201,7 @@ describe('orders (back office)', () => {
   it('lists every order of a customer for admins, filtered by status', async () => {
     const owner = customer();
     const placed = await ordersOf(owner, 3);
-    await gql(
-      service,
+    await service.call(
       'mutation($id: ID!) { cancelOrder(id: $id) { order { id } } }',
       { id: placed[1]!.id },
       owner,
@@ -276,8 +272,7 @@ describe('batching', () => {
     const owner = customer();
     const placed = await ordersOf(owner, 4);
     const counts = await selectsDuring(() =>
-      gql(
-        service,
+      service.call(
         `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Order { id items { quantity } } } }`,
         { reps: placed.map((o) => ({ __typename: 'Order', id: o.id })) },
         owner,

@@ -3,7 +3,6 @@ import { uuidv7 } from '../../platform/ids.js';
 import { createExpiryTask, expireDueOrders } from './services/order-expiry.js';
 import {
   customer,
-  gql,
   orderInput,
   outboxEvents,
   placeOrder,
@@ -15,7 +14,7 @@ import {
 let service: TestOrderService;
 
 beforeAll(async () => {
-  service = await startOrderService(4433);
+  service = await startOrderService('ordersaga', 4433);
 });
 afterAll(async () => {
   await service?.stop();
@@ -128,8 +127,7 @@ describe('saga events over Kafka', () => {
         order.id,
       ])
     )[0]!.customer_id;
-    await gql(
-      service,
+    await service.call(
       'mutation($id: ID!) { cancelOrder(id: $id) { order { id } } }',
       { id: order.id },
       {

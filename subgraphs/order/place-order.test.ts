@@ -5,7 +5,6 @@ import {
   PLACE_ORDER,
   admin,
   customer,
-  gql,
   orderInput,
   outboxEvents,
   placeOrder,
@@ -18,14 +17,14 @@ import {
 let service: TestOrderService;
 
 beforeAll(async () => {
-  service = await startOrderService(4431, { ORDER_TTL: '15m' });
+  service = await startOrderService('placeorder', 4431, { ORDER_TTL: '15m' });
 });
 afterAll(async () => {
   await service?.stop();
 });
 
 const place = (input: unknown, identity = customer()) =>
-  gql<PlaceOrderResult>(service, PLACE_ORDER, { input }, identity);
+  service.call<PlaceOrderResult>(PLACE_ORDER, { input }, identity);
 
 const orderCount = async (customerId: string) =>
   Number(
@@ -115,8 +114,7 @@ describe('placeOrder', () => {
     await seedProduct(service, { productId: product, price: 1500, version: 2 });
     const later = await placeOrder(service, customer(), orderInput([{ productId: product }]));
     expect(later.items[0]!.unitPrice.amount).toBe(1500);
-    const again = await gql<{ order: { items: { unitPrice: { amount: number } }[] } }>(
-      service,
+    const again = await service.call<{ order: { items: { unitPrice: { amount: number } }[] } }>(
       'query($id: ID!) { order(id: $id) { items { unitPrice { amount } } } }',
       { id: order.id },
       admin(),
@@ -127,7 +125,7 @@ describe('placeOrder', () => {
   it('refuses a signed-out caller with UNAUTHENTICATED and creates nothing', async () => {
     const product = await seedProduct(service);
     const input = orderInput([{ productId: product }]);
-    const res = await gql<PlaceOrderResult>(service, PLACE_ORDER, { input }, null);
+    const res = await service.call<PlaceOrderResult>(PLACE_ORDER, { input }, null);
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(res.data).toBeNull();
     const [row] = await service.sql<{ n: string }>(

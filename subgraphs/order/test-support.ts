@@ -1,29 +1,29 @@
 /**
- * Service-level test harness for the order subgraph: starts it in-process on
- * its own database, topic prefix, Redis prefix and port, and talks to it the
- * way the gateway does (signed identity headers). Never mocks PostgreSQL or
- * Kafka. Used by the *.test.ts files beside it.
+ * Service-level test support for the order subgraph, on the shared harness
+ * (test/support/subgraph-harness.ts): its own database, topic prefix, Redis
+ * prefix and port per test file, signed identity headers as the gateway
+ * sends them, real PostgreSQL and Kafka. Adds what order tests need on top:
+ * raw SQL, events published as other services would, catalogue seeding.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { loadSubgraphConfig } from '../../platform/config.js';
 import { buildEnvelope, topicOf, domainOf } from '../../platform/events/index.js';
 import type { EventData, EventEnvelope, EventType } from '../../platform/events/contracts.js';
-import { signIdentity, type Identity } from '../../platform/identity.js';
+import type { Identity } from '../../platform/identity.js';
 import { uuidv7 } from '../../platform/ids.js';
-import { startSubgraph, type RunningSubgraph } from '../../platform/subgraph.js';
+import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { subgraphHarness, type Call } from '../../test/support/subgraph-harness.js';
 import { applyProductEvent } from './services/catalog-projection.js';
 import { orderSubgraph } from './subgraph.js';
-
-const BASE_DATABASE = 'ecommerce_t_order';
-const SERVICE_DATABASE = `${BASE_DATABASE}_order`;
 
 export interface TestOrderService {
   running: RunningSubgraph;
   url: string;
   topicPrefix: string;
+  /** Sends an operation straight to the subgraph, signed as the gateway would for `identity`. */
+  call: Call;
   /** A fresh EntityManager on the service's database. */
   em(): EntityManager;
   /** Raw SQL on the service's database, for assertions on what was (not) written. */
@@ -35,27 +35,22 @@ export interface TestOrderService {
     aggregateVersion: number,
     data: EventData<T>,
   ): Promise<EventEnvelope<T>>;
+  /** Stops the service and removes its database, topics, groups and Redis keys. */
   stop(): Promise<void>;
 }
 
-/** Starts the order subgraph on a clean database; `port` from 4400-4499, one per test file. */
+/**
+ * Starts the order subgraph on a database of its own; `name` ([a-z0-9]+) and
+ * `port` (4400-4499) one per test file.
+ */
 export async function startOrderService(
+  name: string,
   port: number,
   extraEnv: Record<string, string> = {},
 ): Promise<TestOrderService> {
-  await dropServiceDatabase();
-  const topicPrefix = `t-order-${randomUUID().slice(0, 8)}.`;
-  const env: NodeJS.ProcessEnv = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'warn',
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${BASE_DATABASE}`,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS || 'localhost:9092',
-    KAFKA_TOPIC_PREFIX: topicPrefix,
-    REDIS_KEY_PREFIX: `${topicPrefix.replace(/\.$/, ':')}`,
-    ORDER_PORT: String(port),
-    ...extraEnv,
-  };
-  const running = await startSubgraph(orderSubgraph, env);
+  const harness = subgraphHarness(orderSubgraph, { name, port, env: extraEnv });
+  const running = await harness.start();
+  const topicPrefix = harness.topicPrefix;
   const pool = new pg.Pool({ connectionString: running.runtime.config.databaseUrl, max: 2 });
   const kafka = new Kafka({
     clientId: 'order-test-publisher',
@@ -68,6 +63,7 @@ export async function startOrderService(
     running,
     url: running.url,
     topicPrefix,
+    call: running.call,
     em: () => running.runtime.orm.em.fork(),
     async sql<Row extends object>(query: string, params: unknown[] = []) {
       return (await pool.query(query, params)).rows as Row[];
@@ -88,61 +84,10 @@ export async function startOrderService(
     },
     async stop() {
       await producer?.disconnect();
-      await running.stop();
       await pool.end();
-      await deleteTopicsAndGroups(kafka, topicPrefix);
+      await harness.cleanUp();
     },
   };
-}
-
-async function dropServiceDatabase(): Promise<void> {
-  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${SERVICE_DATABASE}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Leaves nothing of this run on the shared broker. */
-async function deleteTopicsAndGroups(kafka: Kafka, prefix: string): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics, timeout: 10_000 });
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => g.startsWith(prefix));
-    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
-  } catch {
-    // Best effort: a leftover test topic is clutter, not a failure.
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
-
-export interface GraphQLResponse<T> {
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[];
-}
-
-/** Sends an operation straight to the subgraph, signed as the gateway would for `identity`. */
-export async function gql<T = Record<string, unknown>>(
-  service: TestOrderService,
-  query: string,
-  variables: Record<string, unknown> = {},
-  identity: Identity | null = null,
-): Promise<GraphQLResponse<T>> {
-  const secret = loadSubgraphConfig('order', {}).IDENTITY_SECRET;
-  const headers = identity ? signIdentity(secret, identity, randomUUID()) : {};
-  const res = await fetch(service.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as GraphQLResponse<T>;
 }
 
 export const customer = (): Identity => ({ userId: uuidv7(), roles: ['CUSTOMER'] });
@@ -249,7 +194,7 @@ export async function placeOrder(
   identity: Identity,
   input: ReturnType<typeof orderInput>,
 ): Promise<OrderView> {
-  const res = await gql<PlaceOrderResult>(service, PLACE_ORDER, { input }, identity);
+  const res = await service.call<PlaceOrderResult>(PLACE_ORDER, { input }, identity);
   const order = res.data?.placeOrder.order;
   if (!order) throw new Error(`placeOrder failed: ${JSON.stringify(res)}`);
   return order;

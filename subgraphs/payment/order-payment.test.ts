@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GraphQLFormattedError } from 'graphql';
-import { startSubgraph, type RunningSubgraph } from '../../platform/subgraph.js';
-import { loadSubgraphConfig } from '../../platform/config.js';
-import { signIdentity, type Identity } from '../../platform/identity.js';
+import type { RunningSubgraph } from '../../platform/subgraph.js';
+import type { Identity } from '../../platform/identity.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { buildEnvelope, topicOf, type EventEnvelope } from '../../platform/events/index.js';
+import { subgraphHarness } from '../../test/support/subgraph-harness.js';
 import { PaymentService } from './services/payments.js';
 import { SimulatedProcessor } from './services/simulated-processor.js';
 import { createPaymentSubgraph } from './subgraph.js';
@@ -16,58 +15,27 @@ import { createPaymentSubgraph } from './subgraph.js';
  * saga through a real Kafka.
  */
 
-const env = {
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'silent',
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/ecommerce_t_ivpay',
-  PAYMENT_PORT: '4441',
-  KAFKA_TOPIC_PREFIX: `t-ivpay-${randomUUID().slice(0, 8)}.`,
-  REDIS_KEY_PREFIX: 't-ivpay:',
-};
-const secret = loadSubgraphConfig('payment', env).IDENTITY_SECRET;
 const owner: Identity = { userId: uuidv7(), roles: ['CUSTOMER'] };
 const stranger: Identity = { userId: uuidv7(), roles: ['CUSTOMER'] };
 const admin: Identity = { userId: uuidv7(), roles: ['CUSTOMER', 'ADMIN'] };
 
 const processor = new SimulatedProcessor();
 const payments = new PaymentService(processor);
+const harness = subgraphHarness(createPaymentSubgraph(processor), {
+  name: 'orderpayment',
+  port: 4441,
+  logLevel: 'silent',
+});
+const call = harness.call;
 let running: RunningSubgraph;
 
 beforeAll(async () => {
-  running = await startSubgraph(createPaymentSubgraph(processor), env);
+  running = await harness.start();
 });
 
 afterAll(async () => {
-  await running?.stop();
-  const kafkaAdmin = running?.runtime.kafka.admin();
-  if (!kafkaAdmin) return;
-  await kafkaAdmin.connect();
-  const mine = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(env.KAFKA_TOPIC_PREFIX));
-  await kafkaAdmin.deleteTopics({ topics: mine }).catch(() => undefined);
-  await kafkaAdmin.deleteGroups([`${env.KAFKA_TOPIC_PREFIX}payment`]).catch(() => undefined);
-  await kafkaAdmin.disconnect();
+  await harness.cleanUp();
 });
-
-interface Result<T> {
-  data: T | null;
-  errors?: GraphQLFormattedError[];
-}
-
-async function call<T>(
-  query: string,
-  variables: Record<string, unknown>,
-  identity: Identity | null,
-): Promise<Result<T>> {
-  const res = await fetch(running.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(identity ? signIdentity(secret, identity, randomUUID()) : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as Result<T>;
-}
 
 interface PaymentView {
   id: string;
@@ -209,7 +177,7 @@ describe('the order saga over Kafka', () => {
     const producer = running.runtime.kafka.producer();
     await producer.connect();
     await producer.send({
-      topic: `${env.KAFKA_TOPIC_PREFIX}${topicOf('order')}`,
+      topic: `${harness.topicPrefix}${topicOf('order')}`,
       messages: events.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e) })),
     });
     await producer.disconnect();
@@ -218,14 +186,14 @@ describe('the order saga over Kafka', () => {
   /** Reads payment.events from the start until `count` events of this order arrived. */
   async function paymentEvents(orderId: string, count: number): Promise<EventEnvelope[]> {
     const consumer = running.runtime.kafka.consumer({
-      groupId: `${env.KAFKA_TOPIC_PREFIX}test-${randomUUID()}`,
+      groupId: `${harness.topicPrefix}test-${randomUUID()}`,
       maxWaitTimeInMs: 100,
     });
     const seen: EventEnvelope[] = [];
     await consumer.connect();
     try {
       await consumer.subscribe({
-        topic: `${env.KAFKA_TOPIC_PREFIX}${topicOf('payment')}`,
+        topic: `${harness.topicPrefix}${topicOf('payment')}`,
         fromBeginning: true,
       });
       await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { subgraphHarness, type Replica } from '../../test/support/subgraph-harness.js';
+import { productSubgraph } from './subgraph.js';
 import {
   ADMIN,
   ARCHIVE_PRODUCT,
@@ -7,12 +8,7 @@ import {
   CUSTOMER,
   PRODUCT,
   UPDATE_PRODUCT,
-  cleanUp,
   createProduct,
-  dropDatabase,
-  gql,
-  productEnv,
-  startProduct,
   uniqueSku,
   type Payload,
   type ProductData,
@@ -20,19 +16,19 @@ import {
 
 /** Admin catalogue mutations: who may call them, what they accept, and what they record. */
 
-const target = productEnv('admin');
-let product: RunningSubgraph;
-let url: string;
+const harness = subgraphHarness(productSubgraph, {
+  name: 'catalogadmin',
+  port: 4461,
+  logLevel: 'error',
+});
+let product: Replica;
 
 beforeAll(async () => {
-  await dropDatabase(target.databaseUrl);
-  product = await startProduct(target, 4461);
-  url = product.url;
+  product = await harness.start();
 });
 
 afterAll(async () => {
-  await product?.stop();
-  await cleanUp(target);
+  await harness.cleanUp();
 });
 
 const validInput = () => ({
@@ -44,16 +40,16 @@ const validInput = () => ({
 });
 
 async function create(input: unknown, identity = ADMIN) {
-  const res = await gql<{ createProduct: Payload }>(url, CREATE_PRODUCT, { input }, identity);
+  const res = await product.call<{ createProduct: Payload }>(CREATE_PRODUCT, { input }, identity);
   return res;
 }
 
 async function update(input: unknown, identity = ADMIN) {
-  return gql<{ updateProduct: Payload }>(url, UPDATE_PRODUCT, { input }, identity);
+  return product.call<{ updateProduct: Payload }>(UPDATE_PRODUCT, { input }, identity);
 }
 
 async function read(id: string): Promise<ProductData | null> {
-  const res = await gql<{ product: ProductData | null }>(url, PRODUCT, { id });
+  const res = await product.call<{ product: ProductData | null }>(PRODUCT, { id });
   return res.data?.product ?? null;
 }
 
@@ -92,20 +88,19 @@ describe('who may change the catalogue', () => {
   });
 
   it('refuses updateProduct and archiveProduct for customers and anonymous callers, changing nothing', async () => {
-    const existing = await createProduct(url, { price: { amount: 500, currency: 'EUR' } });
+    const existing = await createProduct(product, { price: { amount: 500, currency: 'EUR' } });
     const cases = [
       [CUSTOMER, 'FORBIDDEN'],
       [null, 'UNAUTHENTICATED'],
     ] as const;
     for (const [identity, code] of cases) {
-      const upd = await gql(
-        url,
+      const upd = await product.call(
         UPDATE_PRODUCT,
         { input: { id: existing.id, price: { amount: 1, currency: 'EUR' } } },
         identity,
       );
       expect(upd.errors?.[0]?.extensions?.code).toBe(code);
-      const arc = await gql(url, ARCHIVE_PRODUCT, { id: existing.id }, identity);
+      const arc = await product.call(ARCHIVE_PRODUCT, { id: existing.id }, identity);
       expect(arc.errors?.[0]?.extensions?.code).toBe(code);
     }
     const after = await read(existing.id);
@@ -155,7 +150,7 @@ describe('createProduct', () => {
 
   it('answers DUPLICATE_SKU on ["sku"] for a SKU already in use, in any letter case, creating nothing', async () => {
     const input = validInput();
-    await createProduct(url, input);
+    await createProduct(product, input);
     const before = await productCount();
     for (const sku of [input.sku, input.sku.toLowerCase()]) {
       const res = await create({ ...validInput(), sku });
@@ -243,7 +238,7 @@ describe('createProduct', () => {
 
 describe('updateProduct', () => {
   it('changes only the given fields, raises the version and records product.updated', async () => {
-    const existing = await createProduct(url, validInput());
+    const existing = await createProduct(product, validInput());
     const res = await update({
       id: existing.id,
       price: { amount: 1599, currency: 'EUR' },
@@ -269,13 +264,13 @@ describe('updateProduct', () => {
   });
 
   it('removes the description when given an empty string', async () => {
-    const existing = await createProduct(url, validInput());
+    const existing = await createProduct(product, validInput());
     const res = await update({ id: existing.id, description: '' });
     expect(res.data?.updateProduct.product).toMatchObject({ description: null, version: 2 });
   });
 
   it('changes nothing (no new version, no event) when every given value is the current one', async () => {
-    const existing = await createProduct(url, validInput());
+    const existing = await createProduct(product, validInput());
     const res = await update({ id: existing.id, name: existing.name, price: existing.price });
     expect(res.data?.updateProduct.product).toMatchObject({ version: 1 });
     expect(await outboxEvents(existing.id)).toHaveLength(1);
@@ -292,7 +287,7 @@ describe('updateProduct', () => {
   });
 
   it('refuses invalid values with VALIDATION and leaves the product as it was', async () => {
-    const existing = await createProduct(url, validInput());
+    const existing = await createProduct(product, validInput());
     const cases: [Record<string, unknown>, string[]][] = [
       [{ name: '' }, ['name']],
       [{ category: 'c'.repeat(101) }, ['category']],
@@ -311,8 +306,8 @@ describe('updateProduct', () => {
   });
 
   it('refuses to change an archived product (INVALID_STATE)', async () => {
-    const existing = await createProduct(url, validInput());
-    await gql(url, ARCHIVE_PRODUCT, { id: existing.id }, ADMIN);
+    const existing = await createProduct(product, validInput());
+    await product.call(ARCHIVE_PRODUCT, { id: existing.id }, ADMIN);
     const res = await update({ id: existing.id, price: { amount: 1, currency: 'EUR' } });
     expect(res.data?.updateProduct).toEqual({
       product: null,
@@ -322,7 +317,7 @@ describe('updateProduct', () => {
   });
 
   it('gives concurrent updates of one product distinct, consecutive versions', async () => {
-    const existing = await createProduct(url, validInput());
+    const existing = await createProduct(product, validInput());
     const results = await Promise.all(
       [101, 102, 103, 104].map((amount) =>
         update({ id: existing.id, price: { amount, currency: 'EUR' } }),
@@ -337,16 +332,14 @@ describe('updateProduct', () => {
 
 describe('archiveProduct', () => {
   it('archives once: version and product.archived the first time, the same product after', async () => {
-    const existing = await createProduct(url, validInput());
-    const first = await gql<{ archiveProduct: Payload }>(
-      url,
+    const existing = await createProduct(product, validInput());
+    const first = await product.call<{ archiveProduct: Payload }>(
       ARCHIVE_PRODUCT,
       { id: existing.id },
       ADMIN,
     );
     expect(first.data?.archiveProduct.product).toMatchObject({ archived: true, version: 2 });
-    const second = await gql<{ archiveProduct: Payload }>(
-      url,
+    const second = await product.call<{ archiveProduct: Payload }>(
       ARCHIVE_PRODUCT,
       { id: existing.id },
       ADMIN,
@@ -359,7 +352,7 @@ describe('archiveProduct', () => {
 
   it('answers NOT_FOUND on ["id"] for unknown and malformed ids', async () => {
     for (const id of ['0190a0b0-0000-7000-8000-000000000000', 'nope']) {
-      const res = await gql<{ archiveProduct: Payload }>(url, ARCHIVE_PRODUCT, { id }, ADMIN);
+      const res = await product.call<{ archiveProduct: Payload }>(ARCHIVE_PRODUCT, { id }, ADMIN);
       expect(res.data?.archiveProduct).toEqual({
         product: null,
         userErrors: [{ code: 'NOT_FOUND', field: ['id'], message: expect.any(String) }],
@@ -370,7 +363,7 @@ describe('archiveProduct', () => {
 
 describe('events', () => {
   it('publishes recorded product events to Kafka through the outbox relay', async () => {
-    const existing = await createProduct(url, validInput());
+    const existing = await createProduct(product, validInput());
     const em = product.runtime.orm.em.fork();
     const deadline = Date.now() + 15_000;
     let published = false;

@@ -2,21 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../platform/logger.js';
 import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { subgraphHarness, type Replica } from '../../test/support/subgraph-harness.js';
 import type { ProductRecord } from './entities.js';
 import { CatalogAdmin } from './services/catalog-admin.js';
 import { CatalogCache } from './services/catalog-cache.js';
+import { productSubgraph } from './subgraph.js';
 import {
   ADMIN,
   CATALOG,
   ENTITIES,
   PRODUCT,
   UPDATE_PRODUCT,
-  cleanUp,
   createProduct,
-  dropDatabase,
-  gql,
-  productEnv,
-  startProduct,
   type CatalogPage,
   type Payload,
   type ProductData,
@@ -27,9 +24,13 @@ import {
  * in every replica, batched, race-free, and optional (Redis down → PostgreSQL).
  */
 
-const target = productEnv('cache');
-let replicaA: RunningSubgraph;
-let replicaB: RunningSubgraph;
+const harness = subgraphHarness(productSubgraph, {
+  name: 'catalogcache',
+  port: 4463,
+  logLevel: 'error',
+});
+let replicaA: Replica;
+let replicaB: Replica;
 let redis: Redis;
 
 /** Counts the SQL statements a replica sends that touch the products table. */
@@ -75,26 +76,23 @@ async function settled(productId: string): Promise<void> {
   throw new Error(`events of ${productId} were not consumed within 15 s`);
 }
 
-const price = async (url: string, id: string) =>
-  (await gql<{ product: ProductData }>(url, PRODUCT, { id })).data?.product.price.amount;
+const price = async (replica: Replica, id: string) =>
+  (await replica.call<{ product: ProductData }>(PRODUCT, { id })).data?.product.price.amount;
 
 beforeAll(async () => {
-  await dropDatabase(target.databaseUrl);
-  replicaA = await startProduct(target, 4463);
-  replicaB = await startProduct(target, 4464);
-  redis = new Redis(target.env.REDIS_URL!, { keyPrefix: target.env.REDIS_KEY_PREFIX });
+  replicaA = await harness.start();
+  replicaB = await harness.start({ port: 4464 });
+  redis = new Redis(harness.env.REDIS_URL!, { keyPrefix: harness.redisPrefix });
 });
 
 afterAll(async () => {
-  await replicaA?.stop();
-  await replicaB?.stop();
   redis?.disconnect();
-  await cleanUp(target);
+  await harness.cleanUp();
 });
 
 describe('invalidation across replicas', () => {
   it('shows a price updated through replica A in replica B as soon as updateProduct returns (within 1 s), by id, in the listing and by reference', async () => {
-    const created = await createProduct(replicaA.url, {
+    const created = await createProduct(replicaA, {
       name: 'Cached kettle',
       category: 'Invalidation',
       price: { amount: 2500, currency: 'EUR' },
@@ -105,16 +103,15 @@ describe('invalidation across replicas', () => {
     try {
       // Warm B's cache, then prove B now answers from it (no SQL), so a missing
       // invalidation would show as a stale price below.
-      await price(replicaB.url, created.id);
-      await gql(replicaB.url, CATALOG, listing);
+      await price(replicaB, created.id);
+      await replicaB.call(CATALOG, listing);
       reads.reset();
-      expect(await price(replicaB.url, created.id)).toBe(2500);
-      const cachedPage = await gql<{ products: CatalogPage }>(replicaB.url, CATALOG, listing);
+      expect(await price(replicaB, created.id)).toBe(2500);
+      const cachedPage = await replicaB.call<{ products: CatalogPage }>(CATALOG, listing);
       expect(cachedPage.data?.products.edges[0]?.node.price.amount).toBe(2500);
       expect(reads.count).toBe(0);
 
-      const res = await gql<{ updateProduct: Payload }>(
-        replicaA.url,
+      const res = await replicaA.call<{ updateProduct: Payload }>(
         UPDATE_PRODUCT,
         { input: { id: created.id, price: { amount: 1999, currency: 'EUR' } } },
         ADMIN,
@@ -124,14 +121,12 @@ describe('invalidation across replicas', () => {
 
       // The mutation invalidates before it returns, so B's very next reads are
       // fresh (the event-driven backstop would only catch up later).
-      const page = await gql<{ products: CatalogPage }>(replicaB.url, CATALOG, listing);
-      const refs = await gql<{ _entities: { price: { amount: number } }[] }>(
-        replicaB.url,
-        ENTITIES,
-        { representations: [{ __typename: 'Product', id: created.id }] },
-      );
+      const page = await replicaB.call<{ products: CatalogPage }>(CATALOG, listing);
+      const refs = await replicaB.call<{ _entities: { price: { amount: number } }[] }>(ENTITIES, {
+        representations: [{ __typename: 'Product', id: created.id }],
+      });
       expect({
-        byId: await price(replicaB.url, created.id),
+        byId: await price(replicaB, created.id),
         listed: page.data?.products.edges[0]?.node.price.amount,
         referenced: refs.data?._entities[0]?.price.amount,
       }).toEqual({ byId: 1999, listed: 1999, referenced: 1999 });
@@ -143,22 +138,22 @@ describe('invalidation across replicas', () => {
 
   it('shows a product created through A in the listing served by B at once', async () => {
     const listing = { category: 'Fresh', first: 10 };
-    const before = await gql<{ products: CatalogPage }>(replicaB.url, CATALOG, listing);
+    const before = await replicaB.call<{ products: CatalogPage }>(CATALOG, listing);
     expect(before.data?.products.totalCount).toBe(0);
-    await createProduct(replicaA.url, { name: 'Fresh bread', category: 'Fresh' });
-    const after = await gql<{ products: CatalogPage }>(replicaB.url, CATALOG, listing);
+    await createProduct(replicaA, { name: 'Fresh bread', category: 'Fresh' });
+    const after = await replicaB.call<{ products: CatalogPage }>(CATALOG, listing);
     expect(after.data?.products.totalCount).toBe(1);
   });
 });
 
 describe('the event-driven backstop', () => {
   it('retires cached copies of a change whose replica never invalidated them, through its event', async () => {
-    const created = await createProduct(replicaA.url, {
+    const created = await createProduct(replicaA, {
       category: 'Backstop',
       price: { amount: 900, currency: 'EUR' },
     });
     await settled(created.id);
-    expect(await price(replicaB.url, created.id)).toBe(900); // cached by B now
+    expect(await price(replicaB, created.id)).toBe(900); // cached by B now
 
     // A writer that commits the change and its event but cannot reach Redis
     // (as if its process died right after the commit).
@@ -170,7 +165,7 @@ describe('the event-driven backstop', () => {
     );
 
     await settled(created.id);
-    expect(await price(replicaB.url, created.id)).toBe(850);
+    expect(await price(replicaB, created.id)).toBe(850);
   });
 });
 
@@ -178,21 +173,21 @@ describe('batching', () => {
   it('resolves N references with one SQL query when cold, and none when warm', async () => {
     const products = [];
     for (let i = 0; i < 6; i++) {
-      products.push(await createProduct(replicaA.url, { name: `Batch ${i}`, category: 'Batch' }));
+      products.push(await createProduct(replicaA, { name: `Batch ${i}`, category: 'Batch' }));
     }
     for (const p of products) await settled(p.id);
     await redis.del(...products.map((p) => `catalog:v1:product:${p.id}`));
     const representations = products.map((p) => ({ __typename: 'Product', id: p.id }));
     const queries = countProductQueries(replicaB);
     try {
-      const cold = await gql<{ _entities: { id: string }[] }>(replicaB.url, ENTITIES, {
+      const cold = await replicaB.call<{ _entities: { id: string }[] }>(ENTITIES, {
         representations,
       });
       expect(cold.data?._entities.map((p) => p.id)).toEqual(products.map((p) => p.id));
       expect(queries.count).toBe(1);
 
       queries.reset();
-      const warm = await gql<{ _entities: { id: string }[] }>(replicaB.url, ENTITIES, {
+      const warm = await replicaB.call<{ _entities: { id: string }[] }>(ENTITIES, {
         representations,
       });
       expect(warm.data?._entities).toEqual(cold.data?._entities);
@@ -204,16 +199,15 @@ describe('batching', () => {
 
   it('batches several product(id) fields of one query into one lookup', async () => {
     const [a, b, c] = [
-      await createProduct(replicaA.url, { category: 'Aliases' }),
-      await createProduct(replicaA.url, { category: 'Aliases' }),
-      await createProduct(replicaA.url, { category: 'Aliases' }),
+      await createProduct(replicaA, { category: 'Aliases' }),
+      await createProduct(replicaA, { category: 'Aliases' }),
+      await createProduct(replicaA, { category: 'Aliases' }),
     ];
     for (const p of [a!, b!, c!]) await settled(p.id);
     await redis.del(...[a!, b!, c!].map((p) => `catalog:v1:product:${p.id}`));
     const queries = countProductQueries(replicaB);
     try {
-      const res = await gql<Record<string, { id: string }>>(
-        replicaB.url,
+      const res = await replicaB.call<Record<string, { id: string }>>(
         `query($a: ID!, $b: ID!, $c: ID!) {
           a: product(id: $a) { id } b: product(id: $b) { id } c: product(id: $c) { id }
         }`,
@@ -243,8 +237,8 @@ describe('the write-back race', () => {
   });
 
   async function readyCache() {
-    const client = new Redis(target.env.REDIS_URL!, {
-      keyPrefix: target.env.REDIS_KEY_PREFIX,
+    const client = new Redis(harness.env.REDIS_URL!, {
+      keyPrefix: harness.redisPrefix,
       lazyConnect: true,
       enableOfflineQueue: false,
     });
@@ -317,28 +311,27 @@ describe('the write-back race', () => {
 describe('Redis down', () => {
   it('still answers reads and mutations from PostgreSQL when Redis is unreachable', async () => {
     // Port 1 has nothing listening: every Redis command fails at once.
-    const offline = await startProduct(target, 4465, { REDIS_URL: 'redis://127.0.0.1:1' });
+    const offline = await harness.start({ port: 4465, env: { REDIS_URL: 'redis://127.0.0.1:1' } });
     try {
-      const created = await createProduct(offline.url, {
+      const created = await createProduct(offline, {
         name: 'Offline lamp',
         category: 'Offline',
         price: { amount: 700, currency: 'EUR' },
       });
-      expect(await price(offline.url, created.id)).toBe(700);
-      const update = await gql<{ updateProduct: Payload }>(
-        offline.url,
+      expect(await price(offline, created.id)).toBe(700);
+      const update = await offline.call<{ updateProduct: Payload }>(
         UPDATE_PRODUCT,
         { input: { id: created.id, price: { amount: 650, currency: 'EUR' } } },
         ADMIN,
       );
       expect(update.data?.updateProduct.product?.price.amount).toBe(650);
-      expect(await price(offline.url, created.id)).toBe(650);
-      const page = await gql<{ products: CatalogPage }>(offline.url, CATALOG, {
+      expect(await price(offline, created.id)).toBe(650);
+      const page = await offline.call<{ products: CatalogPage }>(CATALOG, {
         category: 'Offline',
       });
       expect(page.errors).toBeUndefined();
       expect(page.data?.products.edges.map((e) => e.node.price.amount)).toEqual([650]);
-      const refs = await gql<{ _entities: { id: string }[] }>(offline.url, ENTITIES, {
+      const refs = await offline.call<{ _entities: { id: string }[] }>(ENTITIES, {
         representations: [{ __typename: 'Product', id: created.id }],
       });
       expect(refs.data?._entities).toEqual([

@@ -1,26 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { subgraphHarness, type Replica } from '../../test/support/subgraph-harness.js';
+import { productSubgraph } from './subgraph.js';
 import {
   ADMIN,
   ARCHIVE_PRODUCT,
   CATALOG,
   ENTITIES,
   PRODUCT,
-  cleanUp,
   createProduct,
-  dropDatabase,
-  gql,
-  productEnv,
-  startProduct,
   type CatalogPage,
   type ProductData,
 } from './testing.js';
 
 /** The public catalogue reads: listing, paging, filters, archived products, lookups by id. */
 
-const target = productEnv('list');
-let product: RunningSubgraph;
-let url: string;
+const harness = subgraphHarness(productSubgraph, {
+  name: 'cataloglist',
+  port: 4462,
+  logLevel: 'error',
+});
+let product: Replica;
 const catalogue: ProductData[] = [];
 
 /** The catalogue order: by name in code-point order, ties by id. */
@@ -28,7 +27,7 @@ const byNameThenId = (a: { name: string; id: string }, b: { name: string; id: st
   a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
 async function page(variables: Record<string, unknown>) {
-  const res = await gql<{ products: CatalogPage }>(url, CATALOG, variables);
+  const res = await product.call<{ products: CatalogPage }>(CATALOG, variables);
   expect(res.errors).toBeUndefined();
   return res.data!.products;
 }
@@ -49,9 +48,7 @@ async function walk(variables: Record<string, unknown>, first: number) {
 }
 
 beforeAll(async () => {
-  await dropDatabase(target.databaseUrl);
-  product = await startProduct(target, 4462);
-  url = product.url;
+  product = await harness.start();
   const specs = [
     ['Walnut desk', 'Furniture', 'Solid wood, oiled'],
     ['Oak chair', 'Furniture', 'Stackable'],
@@ -67,13 +64,12 @@ beforeAll(async () => {
     ['apple crate', 'Furniture', 'lower-case name'],
   ] as const;
   for (const [name, category, description] of specs) {
-    catalogue.push(await createProduct(url, { name, category, description }));
+    catalogue.push(await createProduct(product, { name, category, description }));
   }
 });
 
 afterAll(async () => {
-  await product?.stop();
-  await cleanUp(target);
+  await harness.cleanUp();
 });
 
 describe('products', () => {
@@ -91,7 +87,7 @@ describe('products', () => {
 
   it('keeps a cursor meaningful when products are added before it', async () => {
     const first = await page({ first: 4 });
-    const added = await createProduct(url, { name: '0 first in line', category: 'Misc' });
+    const added = await createProduct(product, { name: '0 first in line', category: 'Misc' });
     const rest = await walk({}, 50);
     const next = await page({ first: 50, after: first.pageInfo.endCursor });
     const firstIds = first.edges.map((e) => e.node.id);
@@ -99,7 +95,7 @@ describe('products', () => {
     expect(next.edges.map((e) => e.node.id)).toEqual(
       rest.seen.map((p) => p.id).slice(rest.seen.findIndex((p) => p.id === firstIds[3]) + 1),
     );
-    await gql(url, ARCHIVE_PRODUCT, { id: added.id }, ADMIN);
+    await product.call(ARCHIVE_PRODUCT, { id: added.id }, ADMIN);
   });
 
   it('filters by exact category', async () => {
@@ -129,9 +125,9 @@ describe('products', () => {
   });
 
   it('leaves archived products out of the listing and its totalCount', async () => {
-    const doomed = await createProduct(url, { name: 'Short-lived lamp', category: 'Lighting' });
+    const doomed = await createProduct(product, { name: 'Short-lived lamp', category: 'Lighting' });
     expect((await page({ category: 'Lighting' })).totalCount).toBe(1);
-    await gql(url, ARCHIVE_PRODUCT, { id: doomed.id }, ADMIN);
+    await product.call(ARCHIVE_PRODUCT, { id: doomed.id }, ADMIN);
     const after = await page({ category: 'Lighting' });
     expect(after.totalCount).toBe(0);
     expect(after.edges).toEqual([]);
@@ -140,8 +136,8 @@ describe('products', () => {
 
   it('pages through products whose names use the full 200 characters of any script', async () => {
     const long = 'ж'.repeat(99) + '😀'.repeat(50);
-    await createProduct(url, { name: long, category: 'Long' });
-    await createProduct(url, { name: `${long}z`, category: 'Long' });
+    await createProduct(product, { name: long, category: 'Long' });
+    await createProduct(product, { name: `${long}z`, category: 'Long' });
     const { seen } = await walk({ category: 'Long' }, 1);
     expect(seen.map((p) => p.name)).toEqual([long, `${long}z`]);
   });
@@ -153,18 +149,18 @@ describe('products', () => {
     ['a cursor with a malformed id', { after: Buffer.from('["a","b"]').toString('base64url') }],
     ['a search of 101 characters', { search: 's'.repeat(101) }],
   ])('refuses %s with BAD_USER_INPUT', async (_label, variables) => {
-    const res = await gql(url, CATALOG, variables);
+    const res = await product.call(CATALOG, variables);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
 
 describe('product and references', () => {
   it('resolves an archived product by id and by reference, marked archived', async () => {
-    const archived = await createProduct(url, { name: 'Retired teapot', category: 'Kitchen' });
-    await gql(url, ARCHIVE_PRODUCT, { id: archived.id }, ADMIN);
-    const byId = await gql<{ product: ProductData }>(url, PRODUCT, { id: archived.id });
+    const archived = await createProduct(product, { name: 'Retired teapot', category: 'Kitchen' });
+    await product.call(ARCHIVE_PRODUCT, { id: archived.id }, ADMIN);
+    const byId = await product.call<{ product: ProductData }>(PRODUCT, { id: archived.id });
     expect(byId.data?.product).toMatchObject({ id: archived.id, archived: true, version: 2 });
-    const refs = await gql<{ _entities: unknown[] }>(url, ENTITIES, {
+    const refs = await product.call<{ _entities: unknown[] }>(ENTITIES, {
       representations: [{ __typename: 'Product', id: archived.id }],
     });
     expect(refs.data?._entities).toEqual([
@@ -174,14 +170,14 @@ describe('product and references', () => {
 
   it('answers null, without an error, for unknown and malformed ids', async () => {
     for (const id of ['0190a0b0-0000-7000-8000-000000000000', 'nope', '']) {
-      const res = await gql<{ product: ProductData | null }>(url, PRODUCT, { id });
+      const res = await product.call<{ product: ProductData | null }>(PRODUCT, { id });
       expect(res).toEqual({ data: { product: null } });
     }
   });
 
   it('resolves references in order, null for unknown ones', async () => {
     const [a, b] = [catalogue[0]!, catalogue[5]!];
-    const res = await gql<{ _entities: ({ id: string } | null)[] }>(url, ENTITIES, {
+    const res = await product.call<{ _entities: ({ id: string } | null)[] }>(ENTITIES, {
       representations: [
         { __typename: 'Product', id: b.id },
         { __typename: 'Product', id: '0190a0b0-0000-7000-8000-000000000000' },

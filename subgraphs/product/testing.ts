@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
-import { loadSubgraphConfig } from '../../platform/config.js';
-import { signIdentity, type Identity } from '../../platform/identity.js';
-import { startSubgraph, type RunningSubgraph } from '../../platform/subgraph.js';
-import { productSubgraph } from './subgraph.js';
+import type { Identity } from '../../platform/identity.js';
+import type { Replica } from '../../test/support/subgraph-harness.js';
 
 /**
- * Service-level test support: the product subgraph started in-process on its
- * own database, topic prefix, Redis prefix and port (4400-4499), talked to
- * over HTTP with signed identity headers, as the gateway would.
+ * Product fixtures for the service-level tests, which start the product
+ * subgraph on the shared harness (test/support/subgraph-harness.ts).
  */
 
 export const ADMIN: Identity = { userId: '00000000-0000-7000-8000-00000000000a', roles: ['ADMIN'] };
@@ -18,125 +11,6 @@ export const CUSTOMER: Identity = {
   userId: '00000000-0000-7000-8000-00000000000c',
   roles: ['CUSTOMER'],
 };
-
-export interface GraphQLResponse<T = Record<string, unknown>> {
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[];
-}
-
-export interface ProductEnv {
-  /** Scopes the database (`ecommerce_t_p_<name>_product`), topics and Redis keys. */
-  name: string;
-  runId: string;
-  env: Record<string, string>;
-  databaseUrl: string;
-}
-
-/** One isolated environment per test file; replicas started from it share database, Redis and topics. */
-export function productEnv(name: string): ProductEnv {
-  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
-    HOST: '127.0.0.1',
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/ecommerce_t_p_${name}`,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    REDIS_KEY_PREFIX: `t-p-${runId}:`,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS || 'localhost:9092',
-    KAFKA_TOPIC_PREFIX: `t-p-${runId}.`,
-    PRODUCT_DATABASE_URL: '',
-  };
-  return {
-    name,
-    runId,
-    env,
-    databaseUrl: loadSubgraphConfig('product', env).databaseUrl,
-  };
-}
-
-export async function startProduct(
-  target: ProductEnv,
-  port: number,
-  overrides: Record<string, string> = {},
-): Promise<RunningSubgraph> {
-  return startSubgraph(productSubgraph, {
-    ...target.env,
-    PRODUCT_PORT: String(port),
-    ...overrides,
-  });
-}
-
-/** A GraphQL request as the gateway sends it: signed identity (or none) and a trace id. */
-export async function gql<T = Record<string, unknown>>(
-  url: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-  identity: Identity | null = null,
-): Promise<GraphQLResponse<T>> {
-  const secret = loadSubgraphConfig('product', {}).IDENTITY_SECRET;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (identity) Object.assign(headers, signIdentity(secret, identity, randomUUID()));
-  const res = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as GraphQLResponse<T>;
-}
-
-/** Drops the file's database (before a run, for a clean slate, and after it). */
-export async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  if (!/^ecommerce_t_p_[a-z0-9_]+$/.test(name)) throw new Error(`refusing to drop ${name}`);
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Removes the run's topics, consumer groups and Redis keys. */
-export async function cleanUp(target: ProductEnv): Promise<void> {
-  const prefix = `t-p-${target.runId}`;
-  const kafka = new Kafka({
-    clientId: 'product-test-cleanup',
-    brokers: target.env.KAFKA_BROKERS!.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics, timeout: 10_000 });
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => g.startsWith(prefix));
-    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
-  } catch {
-    // Leftovers carry the run id and harm nobody.
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-  const redis = new Redis(target.env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } catch {
-    // as above
-  } finally {
-    redis.disconnect();
-  }
-  await dropDatabase(target.databaseUrl).catch(() => undefined);
-}
 
 export const PRODUCT_FIELDS = `
   id sku name description category archived version createdAt updatedAt
@@ -228,7 +102,7 @@ export function uniqueSku(tag = 'SKU'): string {
 
 /** Creates a product as the admin and returns it; fails the test on user errors. */
 export async function createProduct(
-  url: string,
+  replica: Replica,
   input: Partial<{
     sku: string;
     name: string;
@@ -237,8 +111,7 @@ export async function createProduct(
     price: { amount: number; currency: string };
   }> = {},
 ): Promise<ProductData> {
-  const res = await gql<{ createProduct: Payload }>(
-    url,
+  const res = await replica.call<{ createProduct: Payload }>(
     CREATE_PRODUCT,
     {
       input: {
