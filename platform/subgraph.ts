@@ -90,6 +90,11 @@ export async function startSubgraph<Ctx extends RequestContext>(
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // The gateway keeps connections to subgraphs alive between requests. The
+  // server must not close an idle one first, or a request the gateway sends on
+  // it at that instant fails (ECONNRESET → SUBGRAPH_UNAVAILABLE).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const apollo = new ApolloServer<Ctx>({
     schema: buildSubgraphSchema({
       typeDefs: readSchema(module.schema),
