@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { Fetcher } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { signIdentity, TRACE_HEADER } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
@@ -18,7 +19,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly identitySecret: string,
     private readonly logger: Logger,
   ) {
-    super({ url });
+    // Node's own fetch (undici) instead of the default make-fetch-happen: it
+    // pools keep-alive connections and retires an idle one before the server's
+    // keep-alive timeout (from its Keep-Alive header), so a request is never
+    // sent on a connection the subgraph is closing; it is also much cheaper
+    // per request.
+    super({ url, fetcher: fetch as unknown as Fetcher });
   }
 
   override willSendRequest({
