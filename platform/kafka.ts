@@ -15,6 +15,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+const ROUTINE_ERRORS = /^(Topic creation errors|The group is rebalancing, so a rejoin is needed)$/;
+
 /** A kafkajs client whose own logs go through our structured logger. */
 export function createKafka(settings: KafkaSettings): Kafka {
   const log = settings.logger.child({ component: 'kafkajs' });
@@ -29,7 +31,11 @@ export function createKafka(settings: KafkaSettings): Kafka {
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[LEVELS[level] ?? 'info'](rest, message);
+        // Routine broker answers kafkajs logs as errors: a topic another
+        // process created first, a heartbeat during a rebalance. Both are
+        // handled (ensureTopics, the consumer rejoins); they are not incidents.
+        const routine = typeof rest.error === 'string' && ROUTINE_ERRORS.test(rest.error);
+        log[routine ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
   });
 }
