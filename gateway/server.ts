@@ -22,6 +22,8 @@ import { tokenProblemPlugin } from './token-problem-plugin.js';
 import { loadSupergraphSdl } from './supergraph.js';
 import { serveSubscriptions } from './subscriptions/index.js';
 import type { GatewayContext } from './context.js';
+import { queryLimitsRule } from './edge/query-limits.js';
+import { bodyErrorHandler, edgeFormatError } from './edge/edge-errors.js';
 
 export interface RunningGateway {
   config: GatewayConfig;
@@ -65,7 +67,18 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: maskErrors(logger),
+    formatError: edgeFormatError(maskErrors(logger)),
+    // Query limits: tokens bound the parser itself, the rule bounds depth, aliases and cost.
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
+    validationRules: [
+      queryLimitsRule({
+        maxDepth: config.MAX_QUERY_DEPTH,
+        maxAliases: config.MAX_QUERY_ALIASES,
+        maxCost: config.MAX_QUERY_COST,
+      }),
+    ],
+    // One operation per HTTP request (the default, stated): a batch would multiply every limit.
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     // Our Lifecycle owns SIGTERM/SIGINT and stops Apollo in order; Apollo's own
     // handler would stop it early and re-send the signal (exit 1, no drain).
@@ -94,9 +107,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     ),
   );
   app.use(metricsRouter('gateway'));
+  app.use('/graphql', express.json({ limit: config.MAX_REQUEST_BODY_BYTES }), bodyErrorHandler);
   app.use(
     '/graphql',
-    express.json({ limit: '256kb' }),
     (req, _res, next) => runWithTrace(sanitizeTraceId(req.headers[TRACE_HEADER]), next),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {

@@ -99,6 +99,13 @@ const gatewayShape = {
   ORDER_URL: z.string().url().optional(),
   INVENTORY_URL: z.string().url().optional(),
   PAYMENT_URL: z.string().url().optional(),
+  /** Query limits at the edge (gateway/edge/query-limits.ts): refused with QUERY_TOO_COMPLEX. */
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(20),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(10).default(3000),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5000),
+  /** Largest JSON request body accepted, in bytes; larger → 413 BAD_USER_INPUT. */
+  MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).default(262_144),
 };
 
 const notificationsShape = {

@@ -1,0 +1,60 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ErrorRequestHandler } from 'express';
+import { QUERY_TOO_COMPLEX } from './query-limits.js';
+
+type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+// graphql 16 spells it "more that".
+const TOKEN_LIMIT = /Document contains more tha[nt] (\d+) tokens/;
+
+/**
+ * Apollo files every validation-rule error under GRAPHQL_VALIDATION_FAILED and
+ * every parse error under GRAPHQL_PARSE_FAILED; the edge's own refusals (a
+ * query too deep, too wide, too many tokens) get the contract's
+ * QUERY_TOO_COMPLEX instead, so clients can tell "fix your query" from "your
+ * query is invalid". Everything else goes to `next` (the masking formatter).
+ */
+export function edgeFormatError(next: FormatError): FormatError {
+  return (formatted, error) => {
+    const original = error instanceof GraphQLError ? error.originalError : undefined;
+    if (original instanceof GraphQLError && original.extensions.code === QUERY_TOO_COMPLEX) {
+      return next(
+        {
+          ...formatted,
+          extensions: { ...formatted.extensions, code: QUERY_TOO_COMPLEX, ...original.extensions },
+        },
+        error,
+      );
+    }
+    const tokens =
+      formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED'
+        ? TOKEN_LIMIT.exec(formatted.message)
+        : null;
+    if (tokens) {
+      return next(
+        {
+          message: `The document has more than ${tokens[1]} tokens, the maximum`,
+          extensions: { code: QUERY_TOO_COMPLEX, limit: 'tokens' },
+        },
+        error,
+      );
+    }
+    return next(formatted, error);
+  };
+}
+
+/**
+ * Body-parser failures (a body over the size limit, JSON that does not parse)
+ * answered as GraphQL-shaped JSON with BAD_USER_INPUT, instead of Express's
+ * HTML error page.
+ */
+export const bodyErrorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  const e = err as { type?: string; status?: number; limit?: number };
+  if (res.headersSent || typeof e.type !== 'string') return next(err);
+  const tooLarge = e.type === 'entity.too.large';
+  const status = tooLarge ? 413 : (e.status ?? 400);
+  const message = tooLarge
+    ? `The request body is larger than the limit of ${e.limit ?? '?'} bytes`
+    : 'The request body is not valid JSON';
+  res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
+};
