@@ -7,4 +7,6 @@ export interface GatewayContext {
   /** Set when a bearer token was sent but could not be verified; the request runs anonymously. */
   tokenProblem: TokenProblem | null;
   traceId: string;
+  /** The caller's address, keying anonymous rate limits; absent for in-process executions. */
+  clientIp?: string;
 }

@@ -24,6 +24,8 @@ import { serveSubscriptions } from './subscriptions/index.js';
 import type { GatewayContext } from './context.js';
 import { queryLimitsRule } from './edge/query-limits.js';
 import { bodyErrorHandler, edgeFormatError } from './edge/edge-errors.js';
+import { rateLimitPlugin } from './edge/rate-limit.js';
+import { connectRedis, createRedis } from '../platform/redis.js';
 
 export interface RunningGateway {
   config: GatewayConfig;
@@ -50,6 +52,15 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
         logger,
       ),
   });
+
+  // Rate limits only (fail open, decision 10): not part of readiness.
+  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger);
+  await connectRedis(redis).catch((err: Error) =>
+    logger.warn(
+      { err: err.message },
+      'redis unreachable at start; rate limits off until it answers',
+    ),
+  );
 
   const app = express();
   app.disable('x-powered-by');
@@ -89,6 +100,15 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
       ApolloServerPluginInlineTraceDisabled(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       tokenProblemPlugin(),
+      rateLimitPlugin(
+        redis,
+        {
+          points: config.RATE_LIMIT_POINTS,
+          placeOrderPoints: config.RATE_LIMIT_PLACE_ORDER_POINTS,
+          windowMs: config.RATE_LIMIT_WINDOW,
+        },
+        logger,
+      ),
       subscriptions.plugin,
     ],
   });
@@ -114,7 +134,11 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => {
         const traceId = sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId();
-        return { ...(await authenticate(config.JWT_SECRET, req.headers)), traceId };
+        return {
+          ...(await authenticate(config.JWT_SECRET, req.headers)),
+          traceId,
+          clientIp: req.ip ?? req.socket.remoteAddress,
+        };
       },
     }),
   );
@@ -125,6 +149,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   });
   // Closers run last-registered first: HTTP and WebSockets stop, then the Kafka consumer.
   subscriptions.start();
+  lifecycle.onShutdown('redis', async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
   lifecycle.onShutdown('order-events', () => subscriptions.stop());
   lifecycle.onShutdown('http', () => apollo.stop());
   started = true;

@@ -1,0 +1,123 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import type { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import type { Logger } from '../../platform/logger.js';
+import type { GatewayContext } from '../context.js';
+
+/**
+ * Request budgets per caller, kept in Redis so every gateway instance shares
+ * them: per user id when the request carries a valid token, per client IP
+ * otherwise. Operations that place an order spend from a second, smaller
+ * budget too (each one reserves stock and charges a card). Only HTTP requests
+ * count: in-process executions (subscription updates) and WebSocket traffic
+ * are not limited here.
+ *
+ * Redis down → fail open (docs/decisions/0010-rate-limits-fail-open.md): the
+ * request is served, a warning is logged (once per outage) and
+ * `rate_limiter_unavailable_total` counts it.
+ */
+export interface RateLimits {
+  points: number;
+  placeOrderPoints: number;
+  windowMs: number;
+}
+
+const unavailable = new Counter({
+  name: 'rate_limiter_unavailable_total',
+  help: 'Requests served without a rate-limit check because Redis did not answer (fail open).',
+});
+const limited = new Counter({
+  name: 'rate_limited_total',
+  help: 'Requests refused with RATE_LIMITED, by budget.',
+  labelNames: ['budget'] as const,
+});
+
+/** True when the operation's root selection (fragments included) calls `placeOrder`. */
+export function placesOrder(
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, { selectionSet: OperationDefinitionNode['selectionSet'] }>,
+): boolean {
+  if (operation.operation !== 'mutation') return false;
+  const visit = (set: OperationDefinitionNode['selectionSet'], seen: Set<string>): boolean =>
+    set.selections.some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === 'placeOrder';
+      if (s.kind === Kind.INLINE_FRAGMENT) return visit(s.selectionSet, seen);
+      if (seen.has(s.name.value)) return false;
+      seen.add(s.name.value);
+      const fragment = fragments.get(s.name.value);
+      return fragment ? visit(fragment.selectionSet, seen) : false;
+    });
+  return visit(operation.selectionSet, new Set());
+}
+
+function rateLimited(budget: string, res: RateLimiterRes): GraphQLError {
+  const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  limited.inc({ budget });
+  return new GraphQLError(`Too many requests; retry in ${retryAfter} s`, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfter,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+    },
+  });
+}
+
+export function rateLimitPlugin(
+  redis: Redis,
+  limits: RateLimits,
+  logger: Logger,
+): ApolloServerPlugin<GatewayContext> {
+  const duration = Math.max(1, Math.round(limits.windowMs / 1000));
+  const common = {
+    storeClient: redis,
+    duration,
+    // Fail fast while Redis reconnects instead of waiting on a command timeout.
+    rejectIfRedisNotReady: true,
+  };
+  const all = new RateLimiterRedis({ ...common, keyPrefix: 'rl:all', points: limits.points });
+  const orders = new RateLimiterRedis({
+    ...common,
+    keyPrefix: 'rl:placeOrder',
+    points: limits.placeOrderPoints,
+  });
+  let warned = false;
+
+  async function spend(limiter: RateLimiterRedis, budget: string, key: string): Promise<void> {
+    try {
+      await limiter.consume(key);
+      warned = false;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw rateLimited(budget, err);
+      unavailable.inc();
+      if (!warned) {
+        logger.warn({ err: (err as Error).message }, 'rate limiter unavailable; serving unlimited');
+        warned = true;
+      }
+    }
+  }
+
+  return {
+    async requestDidStart({ request, contextValue }) {
+      // executeOperation (subscription updates) has no HTTP request: not limited.
+      if (!request.http) return;
+      const key = contextValue.identity
+        ? `user:${contextValue.identity.userId}`
+        : `ip:${contextValue.clientIp ?? 'unknown'}`;
+      return {
+        async didResolveOperation({ operation, document }) {
+          await spend(all, 'all', key);
+          const fragments = new Map(
+            document.definitions.flatMap((d) =>
+              d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [],
+            ),
+          );
+          if (operation && placesOrder(operation, fragments))
+            await spend(orders, 'placeOrder', key);
+        },
+      };
+    },
+  };
+}
