@@ -2,22 +2,41 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
+import type CircuitBreaker from 'opossum';
 import { signIdentity, TRACE_HEADER } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
 import type { GatewayContext } from './context.js';
+import { createSubgraphBreaker, type BreakerSettings } from './edge/circuit-breaker.js';
+
+/** The configuration defaults (platform/config.ts), for callers that build a data source alone. */
+const DEFAULT_BREAKER: BreakerSettings = {
+  timeoutMs: 10_000,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 5,
+  resetMs: 10_000,
+};
+
+type Process = (
+  options: GraphQLDataSourceProcessOptions<GatewayContext>,
+) => Promise<GatewayGraphQLResponse>;
 
 /**
  * How the gateway calls one subgraph: it forwards the caller's identity in
  * headers signed with IDENTITY_SECRET (subgraphs trust nothing else) and the
- * trace id; a subgraph that cannot be reached becomes a SUBGRAPH_UNAVAILABLE
- * error on the fields it owns, never a message naming a host.
+ * trace id; every call goes through the subgraph's circuit breaker (timeout,
+ * open after repeated failures). A subgraph that cannot be reached, times out
+ * or whose breaker is open becomes a SUBGRAPH_UNAVAILABLE error on the fields
+ * it owns, never a message naming a host; the rest of the answer is served.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  readonly breaker: CircuitBreaker<Parameters<Process>, GatewayGraphQLResponse>;
+
   constructor(
     private readonly subgraph: string,
     url: string,
     private readonly identitySecret: string,
     private readonly logger: Logger,
+    breaker: BreakerSettings = DEFAULT_BREAKER,
   ) {
     // Node's own fetch (undici) instead of the default make-fetch-happen: it
     // pools keep-alive connections and retires an idle one before the server's
@@ -25,6 +44,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // sent on a connection the subgraph is closing; it is also much cheaper
     // per request.
     super({ url, fetcher: fetch as unknown as Fetcher });
+    this.breaker = createSubgraphBreaker<Parameters<Process>, GatewayGraphQLResponse>(
+      subgraph,
+      (options) => super.process(options),
+      breaker,
+      logger,
+    );
   }
 
   override willSendRequest({
@@ -42,11 +67,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): Promise<GatewayGraphQLResponse> {
     try {
-      return await super.process(options);
+      return await this.breaker.fire(options);
     } catch (err) {
-      this.logger.error(
+      const open = (err as { code?: string }).code === 'EOPENBREAKER';
+      // While open every call fails here at once: debug, not an error line per request.
+      this.logger[open ? 'debug' : 'error'](
         { subgraph: this.subgraph, err: (err as Error).message },
-        'subgraph request failed',
+        open ? 'subgraph skipped: circuit open' : 'subgraph request failed',
       );
       throw new GraphQLError(`The ${this.subgraph} service is unavailable`, {
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', service: this.subgraph },

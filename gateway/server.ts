@@ -50,6 +50,14 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
         config.subgraphUrls[name as SubgraphName],
         config.IDENTITY_SECRET,
         logger,
+        {
+          timeoutMs:
+            config[`${name.toUpperCase() as Uppercase<SubgraphName>}_TIMEOUT`] ??
+            config.SUBGRAPH_TIMEOUT,
+          errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD,
+          volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+          resetMs: config.BREAKER_RESET_TIMEOUT,
+        },
       ),
   });
 

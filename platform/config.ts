@@ -111,6 +111,18 @@ const gatewayShape = {
   /** The smaller budget of operations that call placeOrder, per user (or IP) and window. */
   RATE_LIMIT_PLACE_ORDER_POINTS: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_WINDOW: duration.prefault('60s'),
+  /** Per-call limit on a subgraph fetch; `<NAME>_TIMEOUT` (e.g. INVENTORY_TIMEOUT) overrides it. */
+  SUBGRAPH_TIMEOUT: duration.prefault('10s'),
+  USER_TIMEOUT: duration.optional(),
+  PRODUCT_TIMEOUT: duration.optional(),
+  ORDER_TIMEOUT: duration.optional(),
+  INVENTORY_TIMEOUT: duration.optional(),
+  PAYMENT_TIMEOUT: duration.optional(),
+  /** Circuit breakers: % of failed calls (over ≥ BREAKER_VOLUME_THRESHOLD in 10 s) that opens one. */
+  BREAKER_ERROR_THRESHOLD: z.coerce.number().int().min(1).max(100).default(50),
+  BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  /** How long an open breaker waits before letting one probe through. */
+  BREAKER_RESET_TIMEOUT: duration.prefault('10s'),
 };
 
 const notificationsShape = {
