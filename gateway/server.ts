@@ -25,6 +25,12 @@ import type { GatewayContext } from './context.js';
 import { queryLimitsRule } from './edge/query-limits.js';
 import { bodyErrorHandler, edgeFormatError } from './edge/edge-errors.js';
 import { rateLimitPlugin } from './edge/rate-limit.js';
+import {
+  loadTrustedDocuments,
+  ManifestQueryStore,
+  RedisQueryStore,
+  trustedDocumentsPlugin,
+} from './edge/persisted-queries.js';
 import { connectRedis, createRedis } from '../platform/redis.js';
 
 export interface RunningGateway {
@@ -70,6 +76,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     ),
   );
 
+  const trusted = config.PERSISTED_DOCUMENTS === 'trusted' ? loadTrustedDocuments() : null;
+
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -98,6 +106,10 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     ],
     // One operation per HTTP request (the default, stated): a batch would multiply every limit.
     allowBatchedHttpRequests: false,
+    // APQ: texts by sha256 in Redis; in trusted mode the manifest is the only store.
+    persistedQueries: trusted
+      ? { cache: new ManifestQueryStore(trusted), ttl: null }
+      : { cache: new RedisQueryStore(redis, logger), ttl: Math.round(config.APQ_TTL / 1000) },
     includeStacktraceInErrorResponses: false,
     // Our Lifecycle owns SIGTERM/SIGINT and stops Apollo in order; Apollo's own
     // handler would stop it early and re-send the signal (exit 1, no drain).
@@ -108,6 +120,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
       ApolloServerPluginInlineTraceDisabled(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       tokenProblemPlugin(),
+      ...(trusted ? [trustedDocumentsPlugin(trusted)] : []),
       rateLimitPlugin(
         redis,
         {

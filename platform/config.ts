@@ -123,6 +123,10 @@ const gatewayShape = {
   BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).default(5),
   /** How long an open breaker waits before letting one probe through. */
   BREAKER_RESET_TIMEOUT: duration.prefault('10s'),
+  /** `apq`: automatic persisted queries in Redis; `trusted`: only client/persisted-documents.json. */
+  PERSISTED_DOCUMENTS: z.enum(['apq', 'trusted']).default('apq'),
+  /** How long an automatically persisted query stays in Redis after it was registered. */
+  APQ_TTL: duration.prefault('24h'),
 };
 
 const notificationsShape = {

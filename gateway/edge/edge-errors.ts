@@ -39,9 +39,19 @@ export function edgeFormatError(next: FormatError): FormatError {
         error,
       );
     }
+    // Apollo's own APQ refusals carry no code (so they would be masked as
+    // internal errors); they are the client's mistake.
+    if (APQ_INPUT_ERRORS.has(formatted.message)) {
+      return next({ ...formatted, extensions: { code: 'BAD_USER_INPUT' } }, error);
+    }
     return next(formatted, error);
   };
 }
+
+const APQ_INPUT_ERRORS = new Set([
+  'provided sha does not match query',
+  'Unsupported persisted query version',
+]);
 
 /**
  * Body-parser failures (a body over the size limit, JSON that does not parse)
