@@ -7,6 +7,11 @@ import { signIdentity, TRACE_HEADER } from '../platform/identity.js';
 import type { Logger } from '../platform/logger.js';
 import type { GatewayContext } from './context.js';
 import { createSubgraphBreaker, type BreakerSettings } from './edge/circuit-breaker.js';
+import {
+  recordBreakerState,
+  subgraphFetchDuration,
+  subgraphFetchErrors,
+} from './edge/subgraph-metrics.js';
 
 /** The configuration defaults (platform/config.ts), for callers that build a data source alone. */
 const DEFAULT_BREAKER: BreakerSettings = {
@@ -49,7 +54,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       (options) => super.process(options),
       breaker,
       logger,
+      (state) => recordBreakerState(subgraph, state),
     );
+    recordBreakerState(subgraph, 'closed');
   }
 
   override willSendRequest({
@@ -66,10 +73,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): Promise<GatewayGraphQLResponse> {
+    const stop = subgraphFetchDuration.startTimer({ subgraph: this.subgraph });
     try {
       return await this.breaker.fire(options);
     } catch (err) {
-      const open = (err as { code?: string }).code === 'EOPENBREAKER';
+      const code = (err as { code?: string }).code;
+      const open = code === 'EOPENBREAKER';
+      const reason = open ? 'breaker_open' : code === 'ETIMEDOUT' ? 'timeout' : 'failed';
+      subgraphFetchErrors.inc({ subgraph: this.subgraph, reason });
       // While open every call fails here at once: debug, not an error line per request.
       this.logger[open ? 'debug' : 'error'](
         { subgraph: this.subgraph, err: (err as Error).message },
@@ -78,6 +89,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       throw new GraphQLError(`The ${this.subgraph} service is unavailable`, {
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', service: this.subgraph },
       });
+    } finally {
+      stop();
     }
   }
 }

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../platform/logger.js';
 import { Lifecycle } from '../platform/lifecycle.js';
 import { healthRouter } from '../platform/health.js';
 import { metricsRouter } from '../platform/metrics.js';
+import { requestMetricsPlugin } from '../platform/request-metrics.js';
 import { maskErrors } from '../platform/errors.js';
 import { TRACE_HEADER } from '../platform/identity.js';
 import { newTraceId, runWithTrace, sanitizeTraceId } from '../platform/context.js';
@@ -119,6 +120,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      requestMetricsPlugin(),
       tokenProblemPlugin(),
       ...(trusted ? [trustedDocumentsPlugin(trusted)] : []),
       rateLimitPlugin(

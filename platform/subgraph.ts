@@ -28,6 +28,7 @@ import { maskErrors } from './errors.js';
 import { verifyIdentity, IdentityRejected, TRACE_HEADER, type Identity } from './identity.js';
 import { runWithTrace, newTraceId, sanitizeTraceId } from './context.js';
 import { metricsRouter } from './metrics.js';
+import { requestMetricsPlugin } from './request-metrics.js';
 
 export type { BackgroundTask, Runtime };
 
@@ -111,6 +112,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here: per-field timing would only cost CPU on every request.
       ApolloServerPluginInlineTraceDisabled(),
+      requestMetricsPlugin(),
     ],
   });
   await apollo.start();

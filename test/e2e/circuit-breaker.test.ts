@@ -75,6 +75,15 @@ async function productWithStock(): Promise<string> {
   return id;
 }
 
+/** The inventory breaker's gauge on this stack's gateway: 0 closed, 1 half-open, 2 open. */
+async function breakerState(): Promise<string | undefined> {
+  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('circuit_breaker_state{') && l.includes('subgraph="inventory"'));
+  return line?.split(' ').pop();
+}
+
 async function waitForExit(pid: number): Promise<void> {
   for (let i = 0; i < 100; i += 1) {
     try {
@@ -124,6 +133,7 @@ describe('circuit breakers per subgraph', () => {
       });
     }
     expect(gatewayLines.some((l) => l.includes('circuit breaker opened'))).toBe(true);
+    expect(await breakerState()).toBe('2');
 
     inventory = await startStack({ env, services: ['inventory'], logPrefix: false });
     let answer = await gql(ProductDetailDocument, { id }, { url });
@@ -134,5 +144,6 @@ describe('circuit breakers per subgraph', () => {
     expect(answer.errors).toBeUndefined();
     expect(answer.data?.product?.inventory).toEqual({ available: 4, inStock: true });
     expect(gatewayLines.some((l) => l.includes('circuit breaker closed'))).toBe(true);
+    expect(await breakerState()).toBe('0');
   });
 });
