@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import { gql } from '../support/client.js';
+
+/** A gateway in production mode (its own secrets, so it calls no subgraph successfully). */
+let stack: StackHandle;
+let url: string;
+
+beforeAll(async () => {
+  stack = await startStack({
+    env: {
+      ...inject('testEnv'),
+      NODE_ENV: 'production',
+      GATEWAY_PORT: '4195',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      IDENTITY_SECRET: randomBytes(32).toString('hex'),
+    },
+    services: ['gateway'],
+    logPrefix: false,
+  });
+  url = stack.gatewayUrl!;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the gateway in production mode', () => {
+  it('refuses introspection', async () => {
+    const { status, data, errors } = await gql('{ __schema { queryType { name } } }', {}, { url });
+    expect(status).toBe(400);
+    expect(data).toBeUndefined();
+    expect(errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+  });
+
+  it('still applies the query limits, with no stack trace in the error', async () => {
+    const fields = Array.from({ length: 21 }, (_, i) => `n${i}: name`).join(' ');
+    const { errors } = await gql(
+      `{ products(first: 1) { edges { node { ${fields} } } } }`,
+      {},
+      {
+        url,
+      },
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(JSON.stringify(errors)).not.toMatch(/stacktrace|\.ts:\d+/);
+  });
+});
