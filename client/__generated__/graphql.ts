@@ -180,7 +180,7 @@ export type AdjustStockMutationVariables = Exact<{
 }>;
 
 
-export type AdjustStockMutation = { adjustStock: { product: { id: string, inventory: { onHand: number, reserved: number, available: number, inStock: boolean } } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
+export type AdjustStockMutation = { adjustStock: { product: { id: string, inventory: { onHand: number, reserved: number, available: number, inStock: boolean } | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } };
 
 export type ShipOrderMutationVariables = Exact<{
   id: string | number;
@@ -201,7 +201,7 @@ export type AdminOrderQueryVariables = Exact<{
 }>;
 
 
-export type AdminOrderQuery = { order: { id: string, status: OrderStatus, statusReason: OrderStatusReason | null, version: number, customer: { id: string, email: string, name: string }, items: Array<{ quantity: number, product: { id: string, sku: string, inventory: { onHand: number, reserved: number, available: number } } }>, payment: { id: string, status: PaymentStatus, failureReason: string | null, amount: { amount: number, currency: string } } | null } | null };
+export type AdminOrderQuery = { order: { id: string, status: OrderStatus, statusReason: OrderStatusReason | null, version: number, customer: { id: string, email: string, name: string }, items: Array<{ quantity: number, product: { id: string, sku: string, inventory: { onHand: number, reserved: number, available: number } | null } }>, payment: { id: string, status: PaymentStatus, failureReason: string | null, amount: { amount: number, currency: string } } | null } | null };
 
 export type ArchiveProductMutationVariables = Exact<{
   id: string | number;
@@ -222,7 +222,7 @@ export type AdminOrdersQuery = { orders: { totalCount: number, edges: Array<{ cu
 
 export type PriceFragment = { amount: number, currency: string };
 
-export type ProductCardFragment = { id: string, sku: string, name: string, price: { amount: number, currency: string }, inventory: { available: number, inStock: boolean } };
+export type ProductCardFragment = { id: string, sku: string, name: string, price: { amount: number, currency: string }, inventory: { available: number, inStock: boolean } | null };
 
 export type OrderSummaryFragment = { id: string, status: OrderStatus, statusReason: OrderStatusReason | null, version: number, createdAt: string, updatedAt: string, total: { amount: number, currency: string } };
 
@@ -236,14 +236,14 @@ export type CatalogQueryVariables = Exact<{
 }>;
 
 
-export type CatalogQuery = { products: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, sku: string, name: string, price: { amount: number, currency: string }, inventory: { available: number, inStock: boolean } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type CatalogQuery = { products: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, sku: string, name: string, price: { amount: number, currency: string }, inventory: { available: number, inStock: boolean } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type ProductDetailQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ProductDetailQuery = { product: { description: string | null, category: string, id: string, sku: string, name: string, price: { amount: number, currency: string }, inventory: { available: number, inStock: boolean } } | null };
+export type ProductDetailQuery = { product: { description: string | null, category: string, id: string, sku: string, name: string, price: { amount: number, currency: string }, inventory: { available: number, inStock: boolean } | null } | null };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -298,7 +298,7 @@ export type MyOrdersQueryVariables = Exact<{
 }>;
 
 
-export type MyOrdersQuery = { me: { id: string, orders: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, status: OrderStatus, statusReason: OrderStatusReason | null, version: number, createdAt: string, updatedAt: string, items: Array<{ quantity: number, product: { name: string, inventory: { available: number } } }>, payment: { status: PaymentStatus } | null, total: { amount: number, currency: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+export type MyOrdersQuery = { me: { id: string, orders: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, status: OrderStatus, statusReason: OrderStatusReason | null, version: number, createdAt: string, updatedAt: string, items: Array<{ quantity: number, product: { name: string, inventory: { available: number } | null } }>, payment: { status: PaymentStatus } | null, total: { amount: number, currency: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type OrderUpdatesSubscriptionVariables = Exact<{
   orderId: string | number;

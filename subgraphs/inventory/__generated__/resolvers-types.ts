@@ -73,8 +73,12 @@ export type Product = {
   __typename?: 'Product';
   /** The product's id, as the product subgraph issued it. */
   id: Scalars['ID']['output'];
-  /** Stock levels right now; all zeros for a product that never had stock. */
-  inventory: Inventory;
+  /**
+   * Stock levels right now; all zeros for a product that never had stock. Null
+   * (with a SUBGRAPH_UNAVAILABLE error) only while the inventory service cannot
+   * be reached, so a product page still shows everything else.
+   */
+  inventory?: Maybe<Inventory>;
 };
 
 /**
@@ -257,7 +261,7 @@ export type MutationResolvers<ContextType = InventoryContext, ParentType extends
 export type ProductResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  inventory?: Resolver<ResolversTypes['Inventory'], ParentType, ContextType>;
+  inventory?: Resolver<Maybe<ResolversTypes['Inventory']>, ParentType, ContextType>;
 }>;
 
 export type UserErrorResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
