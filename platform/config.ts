@@ -106,10 +106,13 @@ const gatewayShape = {
   MAX_QUERY_COST: z.coerce.number().int().min(1).default(5000),
   /** Largest JSON request body accepted, in bytes; larger → 413 BAD_USER_INPUT. */
   MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).default(262_144),
-  /** Requests per window per user (or per IP when anonymous), shared across gateways via Redis. */
-  RATE_LIMIT_POINTS: z.coerce.number().int().min(1).default(600),
-  /** The smaller budget of operations that call placeOrder, per user (or IP) and window. */
-  RATE_LIMIT_PLACE_ORDER_POINTS: z.coerce.number().int().min(1).default(30),
+  /**
+   * Requests per window per user (or per IP when anonymous), shared across gateways via Redis.
+   * 20/s sustained: far above a person's browsing, well below a scraper or a flood.
+   */
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(1).default(1200),
+  /** The smaller budget of operations that call placeOrder, per user (or IP) and window: 2/s. */
+  RATE_LIMIT_PLACE_ORDER_POINTS: z.coerce.number().int().min(1).default(120),
   RATE_LIMIT_WINDOW: duration.prefault('60s'),
   /** Per-call limit on a subgraph fetch; `<NAME>_TIMEOUT` (e.g. INVENTORY_TIMEOUT) overrides it. */
   SUBGRAPH_TIMEOUT: duration.prefault('10s'),
