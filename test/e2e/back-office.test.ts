@@ -23,6 +23,7 @@ import {
   signUpCustomer,
   unique,
   type Customer,
+  placeOrder,
 } from '../support/fixtures.js';
 
 /** The back office's operations: who may call them, and what they refuse. */
@@ -41,20 +42,7 @@ const codes = (errors: readonly { extensions?: Record<string, unknown> }[] | und
 describe('back-office operations through the gateway', () => {
   it('refuses every admin operation to customers (FORBIDDEN) and anonymous callers (UNAUTHENTICATED), changing nothing', async () => {
     const product = await createProduct(admin, { price: 1000, stock: 3 });
-    const order = (
-      await gql(
-        PlaceOrderDocument,
-        {
-          input: {
-            idempotencyKey: randomUUID(),
-            items: [{ productId: product.id, quantity: 1 }],
-            shippingAddress: address,
-            paymentMethod: 'pm_card_visa',
-          },
-        },
-        { token: customer.token },
-      )
-    ).data!.placeOrder.order!;
+    const order = (await placeOrder(customer, product, 1)).data!.placeOrder.order!;
     await orderReaching(customer.token, order.id, 'CONFIRMED');
 
     const attempts = [
@@ -230,20 +218,7 @@ describe('back-office operations through the gateway', () => {
   it('filters all orders by status and customer for admins', async () => {
     const shopper = await signUpCustomer();
     const product = await createProduct(admin, { stock: 5 });
-    const order = (
-      await gql(
-        PlaceOrderDocument,
-        {
-          input: {
-            idempotencyKey: randomUUID(),
-            items: [{ productId: product.id, quantity: 1 }],
-            shippingAddress: address,
-            paymentMethod: 'pm_card_visa',
-          },
-        },
-        { token: shopper.token },
-      )
-    ).data!.placeOrder.order!;
+    const order = (await placeOrder(shopper, product, 1)).data!.placeOrder.order!;
     await orderReaching(shopper.token, order.id, 'CONFIRMED');
     const confirmed = await gql(
       AdminOrdersDocument,

@@ -8,7 +8,6 @@ import {
   DeliverOrderDocument,
   MyOrdersDocument,
   OrderDetailDocument,
-  PlaceOrderDocument,
   ProductDetailDocument,
   ShipOrderDocument,
 } from '../../client/__generated__/graphql.js';
@@ -18,9 +17,9 @@ import {
   adminToken,
   createProduct,
   orderReaching,
+  placeOrder,
   signUpCustomer,
   type Customer,
-  type NewProduct,
 } from '../support/fixtures.js';
 
 /**
@@ -36,27 +35,6 @@ beforeAll(async () => {
   admin = await adminToken();
   customer = await signUpCustomer('Journey Customer');
 });
-
-function placeOrder(
-  who: Customer,
-  product: NewProduct,
-  quantity: number,
-  paymentMethod = 'pm_card_visa',
-  idempotencyKey: string = randomUUID(),
-) {
-  return gql(
-    PlaceOrderDocument,
-    {
-      input: {
-        idempotencyKey,
-        items: [{ productId: product.id, quantity }],
-        shippingAddress: address,
-        paymentMethod,
-      },
-    },
-    { token: who.token },
-  );
-}
 
 async function stockOf(productId: string) {
   const { data } = await gql(ProductDetailDocument, { id: productId });
@@ -139,7 +117,9 @@ describe('checkout through the gateway', () => {
 
   it('cancels with PAYMENT_DECLINED and restores the stock when the card is declined', async () => {
     const product = await createProduct(admin, { stock: 4 });
-    const placed = await placeOrder(customer, product, 3, 'pm_card_chargeDeclined');
+    const placed = await placeOrder(customer, product, 3, {
+      paymentMethod: 'pm_card_chargeDeclined',
+    });
     const order = await orderReaching(
       customer.token,
       placed.data!.placeOrder.order!.id,
@@ -197,10 +177,10 @@ describe('checkout through the gateway', () => {
   it('returns the same order for a repeated idempotency key and refuses the key with other content', async () => {
     const product = await createProduct(admin, { stock: 10 });
     const key = randomUUID();
-    const first = await placeOrder(customer, product, 1, 'pm_card_visa', key);
-    const again = await placeOrder(customer, product, 1, 'pm_card_visa', key);
+    const first = await placeOrder(customer, product, 1, { idempotencyKey: key });
+    const again = await placeOrder(customer, product, 1, { idempotencyKey: key });
     expect(again.data!.placeOrder.order!.id).toBe(first.data!.placeOrder.order!.id);
-    const different = await placeOrder(customer, product, 2, 'pm_card_visa', key);
+    const different = await placeOrder(customer, product, 2, { idempotencyKey: key });
     expect(different.data!.placeOrder).toMatchObject({
       order: null,
       userErrors: [{ code: 'VALIDATION', field: ['idempotencyKey'] }],

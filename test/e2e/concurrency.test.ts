@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AdminOrderDocument, PlaceOrderDocument } from '../../client/__generated__/graphql.js';
+import { AdminOrderDocument } from '../../client/__generated__/graphql.js';
 import { gql } from '../support/client.js';
 import {
-  address,
   adminToken,
   createProduct,
   eventually,
   signUpCustomer,
+  placeOrder,
 } from '../support/fixtures.js';
 
 describe('concurrent checkout', () => {
@@ -17,18 +16,7 @@ describe('concurrent checkout', () => {
     const customers = await Promise.all(Array.from({ length: 10 }, () => signUpCustomer()));
     const placed = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        gql(
-          PlaceOrderDocument,
-          {
-            input: {
-              idempotencyKey: randomUUID(),
-              items: [{ productId: product.id, quantity: 1 }],
-              shippingAddress: address,
-              paymentMethod: 'pm_card_visa',
-            },
-          },
-          { token: customers[i % customers.length]!.token },
-        ),
+        placeOrder(customers[i % customers.length]!, product, 1),
       ),
     );
     const ids = placed.map((p) => p.data?.placeOrder.order?.id);

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { PlaceOrderDocument } from '../../client/__generated__/graphql.js';
 import { eventHistory, formatHistory } from '../../scripts/lib/event-history.js';
-import { gql } from '../support/client.js';
 import {
-  address,
   adminToken,
   createProduct,
   eventually,
   orderReaching,
   signUpCustomer,
   type Customer,
+  placeOrder,
 } from '../support/fixtures.js';
 import '../support/provided.js';
 
@@ -28,18 +26,7 @@ describe('order event history', () => {
   it("lists a confirmed order's saga across services in order, with the placeOrder trace id", async () => {
     const product = await createProduct(admin, { stock: 2 });
     const traceId = randomUUID().replace(/-/g, '');
-    const { data } = await gql(
-      PlaceOrderDocument,
-      {
-        input: {
-          idempotencyKey: randomUUID(),
-          items: [{ productId: product.id, quantity: 1 }],
-          shippingAddress: address,
-          paymentMethod: 'pm_card_visa',
-        },
-      },
-      { token: customer.token, headers: { 'x-trace-id': traceId } },
-    );
+    const { data } = await placeOrder(customer, product, 1, { headers: { 'x-trace-id': traceId } });
     const orderId = data!.placeOrder.order!.id;
     await orderReaching(customer.token, orderId, 'CONFIRMED');
 

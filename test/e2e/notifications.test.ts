@@ -1,21 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  CancelOrderDocument,
-  PlaceOrderDocument,
-  ShipOrderDocument,
-} from '../../client/__generated__/graphql.js';
+import { CancelOrderDocument, ShipOrderDocument } from '../../client/__generated__/graphql.js';
 import { gql } from '../support/client.js';
 import {
-  address,
   adminToken,
   createProduct,
   eventually,
   orderReaching,
   signUpCustomer,
   type Customer,
+  placedOrder,
 } from '../support/fixtures.js';
 import { findEvent } from '../support/kafka.js';
 import '../support/provided.js';
@@ -71,21 +66,7 @@ function kindsOf(orderId: string, count: number) {
 
 async function placeOrder(quantity = 1, paymentMethod = 'pm_card_visa', stock = 5) {
   const product = await createProduct(admin, { stock });
-  const { data, errors } = await gql(
-    PlaceOrderDocument,
-    {
-      input: {
-        idempotencyKey: randomUUID(),
-        items: [{ productId: product.id, quantity }],
-        shippingAddress: address,
-        paymentMethod,
-      },
-    },
-    { token: customer.token },
-  );
-  const order = data?.placeOrder.order;
-  if (!order) throw new Error(`placeOrder failed: ${JSON.stringify(errors ?? data)}`);
-  return order.id;
+  return (await placedOrder(customer, product, quantity, { paymentMethod })).id;
 }
 
 describe('customer notifications', () => {

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   DeliverOrderDocument,
   OrderUpdatesDocument,
-  PlaceOrderDocument,
   ShipOrderDocument,
   type OrderUpdatesSubscription,
 } from '../../client/__generated__/graphql.js';
@@ -18,7 +17,6 @@ import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
 import { gatewayUrl, gql } from '../support/client.js';
 import { LOG_DIR } from '../support/global-setup.js';
 import {
-  address,
   adminToken,
   createProduct,
   eventually,
@@ -26,6 +24,7 @@ import {
   signUpCustomer,
   type Customer,
   type NewProduct,
+  placedOrder,
 } from '../support/fixtures.js';
 import { subscribe, type TestSubscription } from '../support/ws-client.js';
 
@@ -93,24 +92,6 @@ afterAll(async () => {
   await Promise.all(open.splice(0).map((s) => s.close().catch(() => undefined)));
 });
 
-async function placeOrder(who: Customer, quantity = 1) {
-  const { data, errors } = await gql(
-    PlaceOrderDocument,
-    {
-      input: {
-        idempotencyKey: randomUUID(),
-        items: [{ productId: product.id, quantity }],
-        shippingAddress: address,
-        paymentMethod: 'pm_card_visa',
-      },
-    },
-    { token: who.token },
-  );
-  const order = data?.placeOrder.order;
-  if (!order) throw new Error(`placeOrder failed: ${JSON.stringify(errors ?? data)}`);
-  return order;
-}
-
 async function metric(name: string, url = gatewayUrl()): Promise<number> {
   const text = await (await fetch(new URL('/metrics', url))).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
@@ -149,7 +130,7 @@ describe('order subscriptions', () => {
     const stream = track(subscribe<MyUpdate>(MY_ORDER_UPDATES, {}, { token: customer.token }));
     await subscriptionsOpen(before + 1);
 
-    const order = await placeOrder(customer, 2);
+    const order = await placedOrder(customer, product, 2);
     const seen: MyUpdate['myOrderUpdates'][] = [];
     while (seen.at(-1)?.status !== 'CONFIRMED') {
       const result = await stream.next(20_000);
@@ -171,7 +152,7 @@ describe('order subscriptions', () => {
   });
 
   it('sends a confirmed order as it is, then each later version, and completes after delivery', async () => {
-    const order = await placeOrder(customer);
+    const order = await placedOrder(customer, product);
     const confirmed = await orderReaching(customer.token, order.id, 'CONFIRMED');
     const stream = updatesOf(order.id, { token: customer.token });
     expect(await nextState(stream)).toMatchObject({
@@ -196,7 +177,7 @@ describe('order subscriptions', () => {
   });
 
   it('after a reconnect with afterVersion, repeats nothing and sends the latest state', async () => {
-    const order = await placeOrder(customer);
+    const order = await placedOrder(customer, product);
     const confirmed = await orderReaching(customer.token, order.id, 'CONFIRMED');
 
     // Reconnecting with the version last seen: nothing is repeated…
@@ -223,7 +204,7 @@ describe('order subscriptions', () => {
   });
 
   it("refuses another customer's order with FORBIDDEN and streams nothing; admins may follow it", async () => {
-    const order = await placeOrder(customer);
+    const order = await placedOrder(customer, product);
     const stranger = await signUpCustomer('Curious Stranger');
     const refused = updatesOf(order.id, { token: stranger.token });
     const result = await refused.next();
@@ -307,7 +288,7 @@ describe('order subscriptions', () => {
         expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } }),
       ]);
 
-      const order = await placeOrder(customer);
+      const order = await placedOrder(customer, product);
       const valid = await outcome(ORDER_UPDATES, { orderId: order.id });
       expect(valid.error).toBeUndefined();
       expect(valid.next[0]?.data).toMatchObject({ orderUpdated: { id: order.id } });
@@ -317,7 +298,7 @@ describe('order subscriptions', () => {
   });
 
   it('ends a subscription with UNAUTHENTICATED when its token expires', async () => {
-    const order = await placeOrder(customer);
+    const order = await placedOrder(customer, product);
     const secret = loadGatewayConfig(inject('testEnv')).JWT_SECRET;
     const shortLived = await issueAccessToken(secret, 2_500, {
       id: customer.id,
@@ -338,7 +319,7 @@ describe('order subscriptions', () => {
   });
 
   it('delivers the next version to 1,000 concurrent subscribers of one order, resolving it once', async () => {
-    const order = await placeOrder(customer);
+    const order = await placedOrder(customer, product);
     const confirmed = await orderReaching(customer.token, order.id, 'CONFIRMED');
     const subscribers: Array<TestSubscription<{ orderUpdated: Updated }>> = [];
     for (let batch = 0; batch < 10; batch++) {
@@ -381,7 +362,7 @@ describe('order subscriptions', () => {
         onLine: (_service, line) => log.write(`${line}\n`),
       });
       const secondUrl = second.gatewayUrl!;
-      const order = await placeOrder(customer);
+      const order = await placedOrder(customer, product);
       const confirmed = await orderReaching(customer.token, order.id, 'CONFIRMED');
       const onFirst = updatesOf(order.id, { token: customer.token });
       const onSecond = updatesOf(order.id, {

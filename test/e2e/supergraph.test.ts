@@ -4,8 +4,7 @@ import { MyOrdersDocument } from '../../client/__generated__/graphql.js';
 import { SERVICE_NAMES } from '../../platform/config.js';
 import { gql } from '../support/client.js';
 import { signIdentity } from '../../platform/identity.js';
-import { adminToken, createProduct, signUpCustomer, address } from '../support/fixtures.js';
-import { PlaceOrderDocument } from '../../client/__generated__/graphql.js';
+import { adminToken, createProduct, signUpCustomer, placeOrder } from '../support/fixtures.js';
 import { randomUUID } from 'node:crypto';
 
 describe('the supergraph', () => {
@@ -27,18 +26,7 @@ describe('the supergraph', () => {
     const admin = await adminToken();
     const customer = await signUpCustomer();
     const product = await createProduct(admin, { stock: 3, name: 'Crossing Lamp' });
-    await gql(
-      PlaceOrderDocument,
-      {
-        input: {
-          idempotencyKey: randomUUID(),
-          items: [{ productId: product.id, quantity: 1 }],
-          shippingAddress: address,
-          paymentMethod: 'pm_card_visa',
-        },
-      },
-      { token: customer.token },
-    );
+    await placeOrder(customer, product, 1);
     const { data, errors } = await gql(MyOrdersDocument, {}, { token: customer.token });
     expect(errors).toBeUndefined();
     expect(data?.me?.id).toBe(customer.id);

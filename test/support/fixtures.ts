@@ -5,6 +5,7 @@ import {
   CreateProductDocument,
   LogInDocument,
   OrderDetailDocument,
+  PlaceOrderDocument,
   SignUpDocument,
   type OrderDetailQuery,
 } from '../../client/__generated__/graphql.js';
@@ -121,6 +122,48 @@ export async function eventually<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+export interface PlaceOrderOptions {
+  paymentMethod?: string;
+  idempotencyKey?: string;
+  headers?: Record<string, string>;
+  /** Another gateway than the test stack's. */
+  url?: string;
+}
+
+/** Sends the storefront's PlaceOrder for one line, as `who`; returns the raw result. */
+export function placeOrder(
+  who: { token: string },
+  product: { id: string },
+  quantity = 1,
+  options: PlaceOrderOptions = {},
+) {
+  return gql(
+    PlaceOrderDocument,
+    {
+      input: {
+        idempotencyKey: options.idempotencyKey ?? randomUUID(),
+        items: [{ productId: product.id, quantity }],
+        shippingAddress: address,
+        paymentMethod: options.paymentMethod ?? 'pm_card_visa',
+      },
+    },
+    { token: who.token, headers: options.headers, url: options.url },
+  );
+}
+
+/** Like `placeOrder`, for tests that need the order placed: fails loudly otherwise. */
+export async function placedOrder(
+  who: { token: string },
+  product: { id: string },
+  quantity = 1,
+  options: PlaceOrderOptions = {},
+) {
+  const { data, errors } = await placeOrder(who, product, quantity, options);
+  const order = data?.placeOrder.order;
+  if (!order) throw new Error(`placeOrder failed: ${JSON.stringify(errors ?? data)}`);
+  return order;
 }
 
 type Order = NonNullable<OrderDetailQuery['order']>;
