@@ -50,17 +50,18 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   const production = config.NODE_ENV === 'production';
 
   const gateway = new ApolloGateway({
-    supergraphSdl: loadSupergraphSdl(),
-    buildService: ({ name }) =>
+    supergraphSdl: loadSupergraphSdl(config.SUPERGRAPH_FILE),
+    buildService: ({ name, url }) =>
       new SubgraphDataSource(
         name,
-        config.subgraphUrls[name as SubgraphName],
+        // Ours by configuration; any other (SUPERGRAPH_FILE) where its supergraph says.
+        (config.subgraphUrls[name as SubgraphName] as string | undefined) ?? url!,
         config.IDENTITY_SECRET,
         logger,
         {
           timeoutMs:
-            config[`${name.toUpperCase() as Uppercase<SubgraphName>}_TIMEOUT`] ??
-            config.SUBGRAPH_TIMEOUT,
+            (config[`${name.toUpperCase() as Uppercase<SubgraphName>}_TIMEOUT`] as
+              number | undefined) ?? config.SUBGRAPH_TIMEOUT,
           errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD,
           volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
           resetMs: config.BREAKER_RESET_TIMEOUT,

@@ -99,6 +99,12 @@ const gatewayShape = {
   ORDER_URL: z.string().url().optional(),
   INVENTORY_URL: z.string().url().optional(),
   PAYMENT_URL: z.string().url().optional(),
+  /**
+   * A composed supergraph to serve instead of schema/supergraph.graphql (the
+   * gateway benchmark serves the Guild's four subgraphs with it). Subgraphs it
+   * names that are not ours are reached at the URL the supergraph gives.
+   */
+  SUPERGRAPH_FILE: z.string().min(1).optional(),
   /** Query limits at the edge (gateway/edge/query-limits.ts): refused with QUERY_TOO_COMPLEX. */
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(20),
