@@ -1,31 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import { createClient, type Client } from 'graphql-ws';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import WebSocket from 'ws';
 import { startStack, type StackHandle } from '../scripts/lib/stack.js';
 import { deleteKafkaNames, deleteRedisKeys, dropDatabases } from '../test/support/cleanup.js';
 import { buildTestEnv } from '../test/support/test-env.js';
+import type { Bench, BenchResult } from './lib/bench.js';
+import { goal, ms, table } from './lib/report.js';
 
 /**
- * Order subscriptions at scale on one gateway: N graphql-ws connections (one
- * subscription each, spread over a few orders), then the orders are shipped
- * and delivered. Measures, per subscriber, the delay from the Kafka event
- * (the message's CreateTime, set when the outbox relay published it) to the
- * client receiving the new version, and the gateway's resident memory before
- * and after opening the connections.
+ * Order subscriptions at scale on one gateway (issue 5): N graphql-ws
+ * connections, one `orderUpdated` subscription each, spread evenly over a few
+ * confirmed orders; then every order is shipped at once (a burst: all orders'
+ * subscribers at the same moment, the worst case) and then delivered one
+ * order at a time (steady: one order's subscribers per event). Measures, per
+ * subscriber, the delay from the Kafka event (the message's CreateTime, set
+ * when the outbox relay published it) to the client receiving the new
+ * version, and the gateway's resident memory before and after opening them.
  *
- * Runs its own stack on ports 4350-4356 with databases `ecommerce_bench_subs_*`,
- * against the machine's Kafka (KAFKA_BROKERS, default localhost:9092) under a
- * private topic prefix, and removes what it created. The client side runs in
- * this one process, so its own event loop is part of the measured latency.
+ * The clients run in BENCH_SUB_CLIENTS child processes (bench/subscriptions/
+ * client-worker.ts), as they would on other machines, but on these same two
+ * cores. Runs its own stack on ports 4350-4356 with databases
+ * `ecommerce_bench_subs_*`, against the machine's Kafka under a private topic
+ * prefix, and removes what it created.
  *
- * Usage: node --import tsx bench/subscriptions.ts [connections=10000] [orders=10]
+ *   npm run bench -- subscriptions
+ *   BENCH_SUB_CONNECTIONS=1000 BENCH_SUB_ORDERS=10 npm run bench -- subscriptions
  */
 
-const CONNECTIONS = Number(process.argv[2] ?? 10_000);
-const ORDERS = Number(process.argv[3] ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_SUB_CONNECTIONS ?? 10_000);
+const ORDERS = Number(process.env.BENCH_SUB_ORDERS ?? 10);
+const CLIENT_PROCESSES = Number(process.env.BENCH_SUB_CLIENTS ?? 2);
+/** Between two orders' events in the steady round. */
+const STEADY_GAP_MS = 200;
 const BATCH = 250;
 const DATABASE = 'ecommerce_bench_subs';
 
@@ -47,10 +55,6 @@ const SUBSCRIPTION = /* GraphQL */ `
     }
   }
 `;
-
-interface Update {
-  orderUpdated: { id: string; status: string; version: number };
-}
 
 const runId = `bsub${Date.now().toString(36)}`;
 const env = buildTestEnv({ runId, portOffset: 350, database: DATABASE });
@@ -152,10 +156,71 @@ async function setup() {
   return { admin, customer, orders };
 }
 
-async function main() {
-  console.log(`bench: ${CONNECTIONS} connections over ${ORDERS} orders (run ${runId})`);
+/** A client process and a promise-based request/reply over its IPC channel. */
+class ClientProcess {
+  private readonly child: ChildProcess;
+  constructor() {
+    this.child = fork(fileURLToPath(new URL('./subscriptions/client-worker.ts', import.meta.url)), {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+  }
+  request<T>(message: object, reply: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: { type: string; message?: string }) => {
+        if (m.type === 'failed') reject(new Error(m.message));
+        else if (m.type === reply) resolve(m as T);
+        else return;
+        this.child.off('message', onMessage);
+      };
+      this.child.on('message', onMessage);
+      this.child.send(message);
+    });
+  }
+  close(): void {
+    if (this.child.connected) this.child.send({ type: 'close' });
+    setTimeout(() => this.child.kill('SIGKILL'), 2_000).unref();
+  }
+}
+
+interface Round {
+  name: string;
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Means over the round from the gateway's own histograms (ms). */
+  kafkaToGateway: number;
+  resolution: number;
+}
+
+/** Sum and count of the gateway's subscription histograms, from its /metrics. */
+async function gatewayHistograms(): Promise<{
+  delay: { sum: number; count: number };
+  resolution: { sum: number; count: number };
+}> {
+  const text = await (await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/metrics`)).text();
+  const read = (metric: string) => ({
+    sum: Number(text.match(new RegExp(`^${metric}_sum(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1] ?? 0),
+    count: Number(text.match(new RegExp(`^${metric}_count(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1] ?? 0),
+  });
+  return {
+    delay: read('graphql_subscription_event_delay_seconds'),
+    resolution: read('graphql_subscription_resolution_seconds'),
+  };
+}
+
+const meanMs = (before: { sum: number; count: number }, after: { sum: number; count: number }) =>
+  after.count > before.count
+    ? ((after.sum - before.sum) / (after.count - before.count)) * 1000
+    : NaN;
+
+async function run(): Promise<BenchResult> {
+  console.log(
+    `${CONNECTIONS} connections over ${ORDERS} orders from ${CLIENT_PROCESSES} client processes (run ${runId})`,
+  );
   let stack: StackHandle | null = null;
-  const clients: Client[] = [];
+  const clients = Array.from({ length: CLIENT_PROCESSES }, () => new ClientProcess());
   const kafka = new Kafka({
     brokers: env.KAFKA_BROKERS!.split(','),
     clientId: 'bench',
@@ -166,7 +231,15 @@ async function main() {
     maxWaitTimeInMs: 250,
   });
   try {
-    stack = await startStack({ env, logPrefix: false, readyTimeoutMs: 180_000 });
+    stack = await startStack({
+      env,
+      logPrefix: false,
+      readyTimeoutMs: 180_000,
+      // BENCH_PROFILE=<dir>: the gateway writes a CPU profile there when it stops.
+      nodeArgs: process.env.BENCH_PROFILE
+        ? { gateway: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] }
+        : {},
+    });
     const gatewayPid = stack.services.find((s) => s.name === 'gateway')!.pid;
     const { admin, customer, orders } = await setup();
 
@@ -177,7 +250,6 @@ async function main() {
     await consumer.connect();
     await consumer.subscribe({ topics: [`${env.KAFKA_TOPIC_PREFIX}order.events`] });
     await consumer.run({
-      // Measure Kafka's share of the latency, not this consumer's polling interval.
       eachMessage: async ({ message }) => {
         const event = JSON.parse(message.value!.toString()) as {
           data: { orderId: string; version: number };
@@ -188,106 +260,127 @@ async function main() {
     });
 
     const rssBefore = rssMb(gatewayPid);
-    const received: Array<{ key: string; at: number }> = [];
     const opened = Date.now();
-    for (let start = 0; start < CONNECTIONS; start += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, CONNECTIONS - start) }, (_, i) => {
-        const orderId = orders[(start + i) % orders.length]!;
-        const client = createClient({
-          url: wsUrl,
-          webSocketImpl: WebSocket,
-          connectionParams: { authorization: `Bearer ${customer}` },
-          retryAttempts: 0,
-          lazy: false,
-          onNonLazyError: () => {},
-        });
-        clients.push(client);
-        return new Promise<void>((resolve, reject) => {
-          let first = true;
-          client.subscribe<Update>(
-            { query: SUBSCRIPTION, variables: { orderId } },
-            {
-              next: ({ data }) => {
-                if (first) {
-                  first = false;
-                  resolve();
-                  return;
-                }
-                const u = data!.orderUpdated;
-                received.push({ key: `${u.id}:${u.version}`, at: Date.now() });
-              },
-              error: (err) => reject(new Error(JSON.stringify(err))),
-              complete: () => {},
-            },
-          );
-        });
-      });
-      await Promise.all(batch);
-    }
+    const subscriptions = Array.from({ length: CONNECTIONS }, (_, i) => orders[i % orders.length]!);
+    await Promise.all(
+      clients.map((client, c) =>
+        client.request(
+          {
+            type: 'open',
+            url: wsUrl,
+            token: customer,
+            query: SUBSCRIPTION,
+            orderIds: subscriptions.filter((_, i) => i % clients.length === c),
+            batch: BATCH,
+          },
+          'opened',
+        ),
+      ),
+    );
     const openMs = Date.now() - opened;
     await new Promise((r) => setTimeout(r, 2_000));
     const rssAfter = rssMb(gatewayPid);
 
-    const rounds: Array<{ name: string; p50: number; p99: number; max: number; count: number }> =
-      [];
-    for (const [name, mutation] of [
-      ['ship', 'mutation($id: ID!) { shipOrder(id: $id) { order { version } } }'],
-      ['deliver', 'mutation($id: ID!) { deliverOrder(id: $id) { order { version } } }'],
-    ] as const) {
-      received.length = 0;
-      await Promise.all(orders.map((id) => gql(mutation, { id }, admin)));
+    const collect = async () =>
+      (
+        await Promise.all(
+          clients.map((client) =>
+            client.request<{ items: Array<[string, number, number]> }>(
+              { type: 'collect' },
+              'received',
+            ),
+          ),
+        )
+      ).flatMap((r) => r.items);
+
+    const rounds: Round[] = [];
+    const measure = async (name: string, act: () => Promise<void>) => {
+      await collect();
+      const before = await gatewayHistograms();
+      await act();
       const deadline = Date.now() + 60_000;
+      const received: Array<[string, number, number]> = [];
       while (received.length < CONNECTIONS && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 250));
+        received.push(...(await collect()));
       }
-      await new Promise((r) => setTimeout(r, 500));
       const latencies = received
-        .map((r) => r.at - (published.get(r.key) ?? NaN))
+        .map(([id, version, at]) => at - (published.get(`${id}:${version}`) ?? NaN))
         .filter((n) => Number.isFinite(n))
         .sort((a, b) => a - b);
-      rounds.push({
+      const round = {
         name,
         count: received.length,
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
         max: latencies.at(-1) ?? NaN,
-      });
-    }
+        ...(await gatewayHistograms().then((after) => ({
+          kafkaToGateway: meanMs(before.delay, after.delay),
+          resolution: meanMs(before.resolution, after.resolution),
+        }))),
+      };
+      console.log(JSON.stringify(round));
+      rounds.push(round);
+    };
+    const ship = 'mutation($id: ID!) { shipOrder(id: $id) { order { version } } }';
+    const deliver = 'mutation($id: ID!) { deliverOrder(id: $id) { order { version } } }';
+    await measure(`burst: all ${orders.length} orders shipped at once`, async () => {
+      await Promise.all(orders.map((id) => gql(ship, { id }, admin)));
+    });
+    await measure(`steady: one order delivered every ${STEADY_GAP_MS} ms`, async () => {
+      for (const id of orders) {
+        await gql(deliver, { id }, admin);
+        await new Promise((r) => setTimeout(r, STEADY_GAP_MS));
+      }
+    });
     const rssPeak = rssMb(gatewayPid);
-
-    const cpu = os.cpus();
-    console.log(
-      JSON.stringify(
-        {
-          date: new Date().toISOString(),
-          machine: `${cpu.length} × ${cpu[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-          connections: CONNECTIONS,
-          orders: ORDERS,
-          openSeconds: openMs / 1000,
-          gatewayRssMb: {
-            before: Math.round(rssBefore),
-            afterOpen: Math.round(rssAfter),
-            afterRounds: Math.round(rssPeak),
-          },
-          kbPerConnection: Math.round(((rssAfter - rssBefore) * 1024) / CONNECTIONS),
-          rounds,
-          kafkaToPlainConsumerMs: {
-            p50: percentile(
-              [...transport].sort((a, b) => a - b),
-              50,
-            ),
-            p99: percentile(
-              [...transport].sort((a, b) => a - b),
-              99,
-            ),
-          },
-        },
-        null,
-        2,
+    const sorted = [...transport].sort((a, b) => a - b);
+    const perConnectionKb = ((rssAfter - rssBefore) * 1024) / CONNECTIONS;
+    const all = rounds.every((r) => r.count === CONNECTIONS);
+    const worstP99 = Math.max(...rounds.map((r) => r.p99));
+    const markdown = [
+      `${CONNECTIONS.toLocaleString('en')} graphql-ws connections (one \`orderUpdated\` each, ${CONNECTIONS / ORDERS} per order over ${ORDERS} confirmed orders; selection across order, product and payment), opened from ${CLIENT_PROCESSES} client processes on the same machine in ${(openMs / 1000).toFixed(1)} s. Latency = client receipt − the Kafka message's CreateTime.`,
+      '',
+      table(
+        [
+          'round',
+          'received',
+          'p50',
+          'p99',
+          'max',
+          'mean Kafka → gateway',
+          'mean shared resolution',
+        ],
+        rounds.map((r) => [
+          r.name,
+          `${r.count} / ${CONNECTIONS}`,
+          ms(r.p50, 0),
+          ms(r.p99, 0),
+          ms(r.max, 0),
+          ms(r.kafkaToGateway, 0),
+          ms(r.resolution, 0),
+        ]),
       ),
-    );
+      '',
+      `Kafka's own share (publish → a plain consumer): p50 ${ms(percentile(sorted, 50), 0)}, p99 ${ms(percentile(sorted, 99), 0)}.`,
+      '',
+      `Gateway resident memory: ${rssBefore.toFixed(0)} MB before, ${rssAfter.toFixed(0)} MB with every connection open (${perConnectionKb.toFixed(1)} KB per connection), ${rssPeak.toFixed(0)} MB after both rounds.`,
+      '',
+      `- ${CONNECTIONS.toLocaleString('en')} connections, every update delivered: ${goal(all)}`,
+      `- p99 < 100 ms: ${goal(worstP99 < 100)} (worst round ${ms(worstP99, 0)}; ${rounds.map((r) => `${r.name.split(':')[0]} ${ms(r.p99, 0)}`).join(', ')})`,
+      `- < 300 MB resident: ${goal(Math.max(rssAfter, rssPeak) < 300)} (${Math.max(rssAfter, rssPeak).toFixed(0)} MB)`,
+    ].join('\n');
+    return {
+      markdown,
+      summary: [
+        ...rounds.map(
+          (r) => `${r.name}: p50 ${ms(r.p50, 0)}, p99 ${ms(r.p99, 0)} (${r.count}/${CONNECTIONS})`,
+        ),
+        `gateway RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} → ${rssPeak.toFixed(0)} MB (${perConnectionKb.toFixed(1)} KB/connection)`,
+      ],
+    };
   } finally {
-    await Promise.all(clients.map((c) => c.dispose()));
+    for (const client of clients) client.close();
     await consumer.disconnect().catch(() => undefined);
     await stack?.stop();
     const mine = (name: string) => name.startsWith(env.KAFKA_TOPIC_PREFIX!);
@@ -297,5 +390,9 @@ async function main() {
   }
 }
 
-await main();
-process.exit(0);
+export const bench: Bench = {
+  name: 'subscriptions',
+  title: 'Order subscriptions: up to 10,000 subscribers on one gateway',
+  needsKafka: true,
+  run,
+};

@@ -94,3 +94,12 @@ function single(value: string | string[] | undefined): string | undefined {
 export function isAdmin(identity: Identity | null): boolean {
   return !!identity?.roles.includes('ADMIN');
 }
+
+/**
+ * Who a result is for, as a string: two requests with the same scope see the
+ * same data (user and roles decide every authorisation rule), so results are
+ * shared only within one scope. Anonymous callers share the empty scope.
+ */
+export function identityScope(identity: Identity | null): string {
+  return identity ? `${identity.userId}|${[...identity.roles].sort().join(',')}` : '';
+}

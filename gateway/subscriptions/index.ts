@@ -4,7 +4,11 @@ import type { GatewayConfig } from '../../platform/config.js';
 import type { HealthCheck } from '../../platform/health.js';
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayContext } from '../context.js';
-import { openSubscriptions, subscriptionResolutions } from './metrics.js';
+import {
+  openSubscriptions,
+  subscriptionResolutions,
+  subscriptionResolutionSeconds,
+} from './metrics.js';
 import { OrderEventSource } from './order-events.js';
 import { OrderFeed } from './order-feed.js';
 import { gatewayOrderResolver, type ExecuteInGateway } from './order-resolver.js';
@@ -43,9 +47,14 @@ export interface GatewaySubscriptions {
 export function serveSubscriptions(options: SubscriptionsOptions): GatewaySubscriptions {
   const logger = options.logger.child({ component: 'subscriptions' });
   const resolve = gatewayOrderResolver(options.execute);
-  const feed = new OrderFeed((orderId, query) => {
+  const feed = new OrderFeed(async (orderId, query) => {
     subscriptionResolutions.inc();
-    return resolve(orderId, query);
+    const end = subscriptionResolutionSeconds.startTimer();
+    try {
+      return await resolve(orderId, query);
+    } finally {
+      end();
+    }
   }, logger);
   const schema = buildSubscriptionSchema({
     feed,

@@ -1,4 +1,4 @@
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsRegistry } from '../../platform/metrics.js';
 
 /** Open subscription streams on this gateway instance (prom-client default registry). */
@@ -19,5 +19,21 @@ export const openConnections = new Gauge({
 export const subscriptionResolutions = new Counter({
   name: 'graphql_subscription_resolutions_total',
   help: 'Order resolutions run through the supergraph for subscribers (one per shared group per event)',
+  registers: [metricsRegistry],
+});
+
+/** Where a subscriber's latency goes: Kafka's share (publish → this gateway's consumer)… */
+export const subscriptionEventDelay = new Histogram({
+  name: 'graphql_subscription_event_delay_seconds',
+  help: 'From an order event reaching Kafka (its CreateTime) to this gateway reading it',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [metricsRegistry],
+});
+
+/** …and the supergraph's share (one shared resolution, every subgraph the selection needs). */
+export const subscriptionResolutionSeconds = new Histogram({
+  name: 'graphql_subscription_resolution_seconds',
+  help: 'Duration of one order resolution through the supergraph for a group of subscribers',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   registers: [metricsRegistry],
 });

@@ -6,6 +6,7 @@ import { parseEnvelope, topicOf } from '../../platform/events/contracts.js';
 import { createKafka, ensureTopics, topicName } from '../../platform/kafka.js';
 import type { Logger } from '../../platform/logger.js';
 import type { OrderChange } from './order-feed.js';
+import { subscriptionEventDelay } from './metrics.js';
 
 /**
  * The order lifecycle events, read by this gateway instance alone: its own
@@ -132,6 +133,7 @@ export class OrderEventSource {
   }
 
   private async handle({ message }: EachMessagePayload): Promise<void> {
+    subscriptionEventDelay.observe(Math.max(0, Date.now() - Number(message.timestamp)) / 1000);
     let envelope;
     try {
       envelope = parseEnvelope(message.value);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   GraphQLError,
   Kind,
@@ -12,7 +13,8 @@ import {
   type GraphQLResolveInfo,
   type SelectionNode,
 } from 'graphql';
-import type { Identity } from '../../platform/identity.js';
+import { identityScope, type Identity } from '../../platform/identity.js';
+import { Lru } from '../../platform/lru.js';
 
 /**
  * A subscriber's selection turned into the query the gateway runs for it:
@@ -76,12 +78,27 @@ function usedVariables(nodes: readonly ASTNode[]): Set<string> {
   return names;
 }
 
-export function identityKey(identity: Identity): string {
-  return `${identity.userId}|${[...identity.roles].sort().join(',')}`;
+/** What a subscription field's query is, whoever subscribes with it. */
+interface PreparedQuery {
+  text: string;
+  /** Short stand-in for the text in share keys. */
+  digest: string;
+  variableNames: readonly string[];
 }
 
-/** Builds the order query for the subscription field being subscribed to. */
-export function orderQueryFor(info: GraphQLResolveInfo, identity: Identity): OrderQuery {
+/**
+ * Per subscription field node: subscription documents are parsed once per text
+ * (the WebSocket server caches them), so every subscriber sending the same
+ * document reaches the same node and its query is printed once.
+ */
+const prepared = new WeakMap<FieldNode, PreparedQuery>();
+/** One OrderQuery per share key, so a thousand subscribers of one order hold one. */
+const interned = new Lru<string, OrderQuery>(10_000);
+
+function prepare(info: GraphQLResolveInfo): PreparedQuery {
+  const single = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
+  const known = single && prepared.get(single);
+  if (known) return known;
   const selections = info.fieldNodes.flatMap((field) => field.selectionSet?.selections ?? []);
   const fragments = usedFragments(selections, info.fragments);
   const variableNames = usedVariables([...selections, ...fragments]);
@@ -137,18 +154,27 @@ export function orderQueryFor(info: GraphQLResolveInfo, identity: Identity): Ord
     ],
   };
   const text = print(document);
-  const variables = Object.fromEntries(
-    variableDefinitions.map((d) => [
-      d.variable.name.value,
-      info.variableValues[d.variable.name.value],
-    ]),
-  );
-  return {
+  const query: PreparedQuery = {
     text,
-    variables,
-    identity,
-    shareKey: `${identityKey(identity)}\n${JSON.stringify(variables)}\n${text}`,
+    digest: createHash('sha256').update(text).digest('base64url'),
+    variableNames: variableDefinitions.map((d) => d.variable.name.value),
   };
+  if (single) prepared.set(single, query);
+  return query;
+}
+
+/** Builds the order query for the subscription field being subscribed to. */
+export function orderQueryFor(info: GraphQLResolveInfo, identity: Identity): OrderQuery {
+  const { text, digest, variableNames } = prepare(info);
+  const variables = Object.fromEntries(
+    variableNames.map((variable) => [variable, info.variableValues[variable]]),
+  );
+  const shareKey = `${identityScope(identity)}\n${JSON.stringify(variables)}\n${digest}`;
+  const known = interned.get(shareKey);
+  if (known) return known;
+  const query: OrderQuery = { text, variables, identity, shareKey };
+  interned.set(shareKey, query);
+  return query;
 }
 
 /** The variables to run the query with for one order. */

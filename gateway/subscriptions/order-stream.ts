@@ -41,6 +41,9 @@ export interface OrderStreamOptions {
   onClose: () => void;
 }
 
+/** Results per resolution and response key (forgotten with the resolution). */
+const sharedResults = new WeakMap<Resolution, Map<string, ExecutionResult>>();
+
 type Waiter = {
   resolve: (value: IteratorResult<ExecutionResult>) => void;
   reject: (err: unknown) => void;
@@ -53,22 +56,23 @@ export class OrderStream implements AsyncGenerator<ExecutionResult, void, unknow
   /** False while the current state is being established (failures then refuse the subscription). */
   private live = false;
   private initialFailure: GraphQLError | null = null;
-  private readonly seen = new Map<string, number>();
+  /** `orderUpdated`: the last version of its one order the client has. */
+  private version = 0;
+  /** `myOrderUpdates`: the same per order (created on first use: most streams follow one order). */
+  private versions: Map<string, number> | null = null;
   private buffer: Buffered[] = [];
   private waiter: Waiter | null = null;
   private failure: GraphQLError | null = null;
   private finished = false;
   private closed = false;
   private readonly expiry: NodeJS.Timeout;
-  /** Results per resolution, so subscribers with the same response key share one object. */
-  private readonly results = new WeakMap<Resolution, ExecutionResult>();
 
   constructor(private readonly options: OrderStreamOptions) {
     this.orderId = options.orderId;
     this.customerId = options.customerId;
     this.query = options.query;
     if (options.orderId && options.afterVersion !== null) {
-      this.seen.set(options.orderId, options.afterVersion);
+      this.version = options.afterVersion;
     }
     this.expiry = setTimeout(
       () =>
@@ -84,7 +88,8 @@ export class OrderStream implements AsyncGenerator<ExecutionResult, void, unknow
 
   /** The last version of that order the client has (or is about to have). */
   knownVersion(orderId: string): number {
-    return this.seen.get(orderId) ?? 0;
+    if (this.orderId) return orderId === this.orderId ? this.version : 0;
+    return this.versions?.get(orderId) ?? 0;
   }
 
   get isClosed(): boolean {
@@ -111,7 +116,8 @@ export class OrderStream implements AsyncGenerator<ExecutionResult, void, unknow
     }
     if (!this.live) this.initialFailure = null;
     if (resolution.version <= this.knownVersion(orderId)) return;
-    this.seen.set(orderId, resolution.version);
+    if (this.orderId) this.version = resolution.version;
+    else (this.versions ??= new Map()).set(orderId, resolution.version);
     this.push({
       orderId,
       result: this.resultOf(resolution),
@@ -136,12 +142,15 @@ export class OrderStream implements AsyncGenerator<ExecutionResult, void, unknow
   }
 
   private resultOf(resolution: Resolution): ExecutionResult {
-    let result = this.results.get(resolution);
+    // One result object per resolution and response key, shared by every subscriber.
+    let byKey = sharedResults.get(resolution);
+    if (!byKey) sharedResults.set(resolution, (byKey = new Map()));
+    const key = this.options.responseKey;
+    let result = byKey.get(key);
     if (!result) {
-      const key = this.options.responseKey;
       result = { data: { [key]: resolution.order } };
       if (resolution.errors.length) result.errors = errorsFor(resolution.errors, key);
-      this.results.set(resolution, result);
+      byKey.set(key, result);
     }
     return result;
   }

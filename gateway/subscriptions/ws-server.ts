@@ -13,6 +13,7 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../platform/logger.js';
+import { Lru } from '../../platform/lru.js';
 import { authenticateConnection, CLOSE_CODES } from './connection-auth.js';
 import { openConnections } from './metrics.js';
 import type { SubscriptionContext } from './subscription-schema.js';
@@ -30,6 +31,8 @@ export const GRAPHQL_PATH = '/graphql';
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_QUERY_LENGTH = 20_000;
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
+/** Distinct subscription documents kept parsed (apps send a handful; bounded against floods). */
+const DOCUMENT_CACHE_SIZE = 500;
 /** On shutdown, sockets that do not answer the close handshake are cut after this. */
 const CLOSE_GRACE_MS = 1_500;
 
@@ -61,6 +64,27 @@ const refused = (message: string, code: string) =>
 
 export function serveWebSockets(options: WsServerOptions): RunningWsServer {
   const { schema, logger } = options;
+  /**
+   * Parsed and validated once per document text: every client of an app sends
+   * the same few documents, and sharing one AST per text also shares the query
+   * printed for it (order-query.ts) and the memory of a thousand subscribers.
+   */
+  const documents = new Lru<string, DocumentNode | readonly GraphQLError[]>(DOCUMENT_CACHE_SIZE);
+  const prepare = (query: string): DocumentNode | readonly GraphQLError[] => {
+    let prepared = documents.get(query);
+    if (prepared) return prepared;
+    try {
+      const document = parse(query);
+      const invalid = validate(schema, document, undefined, { maxErrors: 10 });
+      prepared = invalid.length
+        ? invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'))
+        : document;
+    } catch (err) {
+      prepared = [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+    }
+    documents.set(query, prepared);
+    return prepared;
+  };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const onUpgrade = (
     request: Parameters<WebSocketServer['handleUpgrade']>[0],
@@ -92,6 +116,9 @@ export function serveWebSockets(options: WsServerOptions): RunningWsServer {
           return false;
         }
         ctx.extra.auth = auth.context;
+        // The upgrade request (headers and all) is not needed once authenticated:
+        // with thousands of connections open, it is memory held for nothing.
+        Reflect.deleteProperty(ctx.extra, 'request');
         return true;
       },
       onSubscribe: (ctx, _id, payload) => {
@@ -109,14 +136,9 @@ export function serveWebSockets(options: WsServerOptions): RunningWsServer {
         if (typeof payload.query !== 'string' || payload.query.length > MAX_QUERY_LENGTH) {
           return refused('The subscription document is missing or too long', 'BAD_REQUEST');
         }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
-        }
-        const invalid = validate(schema, document, undefined, { maxErrors: 10 });
-        if (invalid.length) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        const prepared = prepare(payload.query);
+        if (!('kind' in prepared)) return prepared;
+        const document = prepared;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
           return refused('Unable to identify the operation to run', 'GRAPHQL_VALIDATION_FAILED');

@@ -48,6 +48,8 @@ export interface StackOptions {
   stopGraceMs?: number;
   /** Aborting during start-up stops what was started; startStack then rejects. */
   signal?: AbortSignal;
+  /** Extra Node flags per service, e.g. `{ gateway: ['--cpu-prof'] }` for a benchmark's profile. */
+  nodeArgs?: Partial<Record<StackService, readonly string[]>>;
 }
 
 export interface RunningService {
@@ -158,8 +160,10 @@ class ServiceProcess {
     readonly port: number,
     env: NodeJS.ProcessEnv,
     emit: (line: string) => void,
+    nodeArgs: readonly string[] = [],
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, entryOf(name)], {
+    const args = [...nodeArgs, '--import', 'tsx', '--import', GUARD, entryOf(name)];
+    this.child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env,
       // fd 3 is the IPC channel the exit-with-parent guard watches.
@@ -287,11 +291,18 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   const launch = (service: StackService): ServiceProcess => {
     const prefix = makePrefix(service, ALL_SERVICES.indexOf(service), width, colour);
     const { host, port } = addresses.get(service)!;
-    const proc = new ServiceProcess(service, host, port, env, (line) => {
-      options.onLine?.(service, line);
-      if (options.logPrefix !== false)
-        process.stdout.write(`${prefix} ${formatLogLine(line, colour)}\n`);
-    });
+    const proc = new ServiceProcess(
+      service,
+      host,
+      port,
+      env,
+      (line) => {
+        options.onLine?.(service, line);
+        if (options.logPrefix !== false)
+          process.stdout.write(`${prefix} ${formatLogLine(line, colour)}\n`);
+      },
+      options.nodeArgs?.[service],
+    );
     processes.push(proc);
     return proc;
   };
