@@ -88,6 +88,7 @@ const subgraphShape = {
   ACCESS_TOKEN_TTL: duration.prefault('15m'),
   REFRESH_TOKEN_TTL: duration.prefault('30d'),
   ORDER_TTL: duration.prefault('15m'),
+  /** Lifetime of catalogue cache entries; `0` turns the cache off (reads go to PostgreSQL). */
   CATALOG_CACHE_TTL: duration.prefault('300s'),
 };
 

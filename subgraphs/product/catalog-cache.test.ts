@@ -347,3 +347,51 @@ describe('Redis down', () => {
     }
   });
 });
+
+describe('turned off', () => {
+  it('with CATALOG_CACHE_TTL=0 reads from PostgreSQL every time, neither reads nor writes entries, and still invalidates for replicas that cache', async () => {
+    const off = await harness.start({ port: 4466, env: { CATALOG_CACHE_TTL: '0' } });
+    const reads = countProductQueries(off);
+    try {
+      const created = await createProduct(replicaA, {
+        name: 'Uncached mill',
+        category: 'Uncached',
+        price: { amount: 3000, currency: 'EUR' },
+      });
+      await settled(created.id);
+      // Plant a wrong price in the shared entry: whoever reads Redis serves it.
+      const key = `catalog:v1:product:${created.id}`;
+      expect(await price(replicaB, created.id)).toBe(3000);
+      const entry = JSON.parse((await redis.get(key))!) as ProductRecord;
+      await redis.set(key, JSON.stringify({ ...entry, priceAmount: 1 }), 'PX', 60_000);
+      expect(await price(replicaB, created.id)).toBe(1);
+
+      reads.reset();
+      expect(await price(off, created.id)).toBe(3000);
+      expect(await price(off, created.id)).toBe(3000);
+      expect(reads.count).toBe(2);
+
+      await redis.del(key);
+      reads.reset();
+      const listing = { category: 'Uncached', first: 10 };
+      for (let i = 0; i < 2; i++) {
+        const page = await off.call<{ products: CatalogPage }>(CATALOG, listing);
+        expect(page.data?.products.edges.map((e) => e.node.price.amount)).toEqual([3000]);
+      }
+      expect(reads.count).toBe(4); // COUNT and rows, twice: no page served from Redis
+      expect(await redis.exists(key)).toBe(0); // and nothing written back
+
+      expect(await price(replicaB, created.id)).toBe(3000); // B caches it again
+      const res = await off.call<{ updateProduct: Payload }>(
+        UPDATE_PRODUCT,
+        { input: { id: created.id, price: { amount: 2500, currency: 'EUR' } } },
+        ADMIN,
+      );
+      expect(res.data?.updateProduct.userErrors).toEqual([]);
+      expect(await price(replicaB, created.id)).toBe(2500);
+    } finally {
+      reads.restore();
+      await off.stop();
+    }
+  });
+});

@@ -33,6 +33,10 @@ import type { ProductFilter } from './product-input.js';
  * logged once per outage. An invalidation that could not be delivered is kept
  * and retried, and until it is delivered this replica does not read from the
  * cache at all.
+ *
+ * Turned off (a TTL of 0, CATALOG_CACHE_TTL=0): this replica neither reads nor
+ * writes entries, but still sends its invalidations, so replicas that do cache
+ * in the same Redis never keep what its changes made stale.
  */
 
 const NAMESPACE = 'catalog:v1:';
@@ -267,12 +271,13 @@ export class CatalogCache {
   }
 
   /**
-   * The client when the cache may be used: connected, and no invalidation of
-   * ours still on its way (until it lands, the cache may hold what it retires).
+   * The client when the cache may be used: turned on, connected, and no
+   * invalidation of ours still on its way (until it lands, the cache may hold
+   * what it retires).
    */
   private usable(): RedisWithCatalogCommands | null {
     const redis = this.redis;
-    if (!redis) return null;
+    if (!redis || this.ttlMs === 0) return null;
     if (redis.status !== 'ready') {
       if (!this.degraded) {
         this.degraded = true;
