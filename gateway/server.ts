@@ -26,6 +26,8 @@ import type { GatewayContext } from './context.js';
 import { queryLimitsRule } from './edge/query-limits.js';
 import { bodyErrorHandler, edgeFormatError } from './edge/edge-errors.js';
 import { rateLimitPlugin } from './edge/rate-limit.js';
+import { deduplicateInflight } from './edge/inflight-dedup.js';
+import { inflightShared } from './edge/subgraph-metrics.js';
 import {
   loadTrustedDocuments,
   ManifestQueryStore,
@@ -49,7 +51,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT);
   const production = config.NODE_ENV === 'production';
 
-  const gateway = new ApolloGateway({
+  const apolloGateway = new ApolloGateway({
     supergraphSdl: loadSupergraphSdl(config.SUPERGRAPH_FILE),
     buildService: ({ name, url }) =>
       new SubgraphDataSource(
@@ -68,6 +70,11 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
         },
       ),
   });
+
+  const gateway =
+    config.INFLIGHT_DEDUP === 'on'
+      ? deduplicateInflight(apolloGateway, { onShared: () => inflightShared.inc() })
+      : apolloGateway;
 
   // Rate limits only (fail open, decision 10): not part of readiness.
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger);

@@ -133,6 +133,11 @@ const gatewayShape = {
   BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).default(5),
   /** How long an open breaker waits before letting one probe through. */
   BREAKER_RESET_TIMEOUT: duration.prefault('10s'),
+  /**
+   * In-flight deduplication (gateway/edge/inflight-dedup.ts): an identical query
+   * from the same caller scope, arriving while one executes, shares its result.
+   */
+  INFLIGHT_DEDUP: z.enum(['on', 'off']).default('on'),
   /** `apq`: automatic persisted queries in Redis; `trusted`: only client/persisted-documents.json. */
   PERSISTED_DOCUMENTS: z.enum(['apq', 'trusted']).default('apq'),
   /** How long an automatically persisted query stays in Redis after it was registered. */

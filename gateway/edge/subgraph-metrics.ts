@@ -9,6 +9,12 @@ export const subgraphFetchDuration = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 });
 
+/** Queries answered by an identical one already executing (in-flight deduplication). */
+export const inflightShared = new Counter({
+  name: 'gateway_inflight_shared_total',
+  help: 'Queries that shared the execution of an identical in-flight query instead of executing.',
+});
+
 export const subgraphFetchErrors = new Counter({
   name: 'subgraph_fetch_errors_total',
   help: 'Gateway → subgraph fetches that failed (unreachable, 5xx, timeout, breaker open).',

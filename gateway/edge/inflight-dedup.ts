@@ -1,0 +1,67 @@
+import type {
+  GatewayExecutionResult,
+  GatewayExecutor,
+  GatewayInterface,
+} from '@apollo/server-gateway-interface';
+import { identityScope } from '../../platform/identity.js';
+import type { GatewayContext } from '../context.js';
+
+/**
+ * In-flight deduplication: a query identical to one still executing waits for
+ * that execution's result instead of fanning out to the subgraphs again (a
+ * burst of the same catalogue read costs one set of subgraph calls).
+ *
+ * Safe by construction: identical means the same document (Apollo's query
+ * hash), operation name and variables, for the same caller scope (user and
+ * roles: every authorisation rule depends on nothing else), so nobody sees a
+ * result computed for someone else; only queries are shared, never mutations;
+ * nothing outlives the execution (this is not a cache: a request arriving
+ * after it finished executes anew). Wraps Apollo's gateway executor, so
+ * parsing, validation, limits and rate limits still apply to every request.
+ */
+
+export interface DedupStats {
+  /** Requests answered by another request's execution. */
+  onShared?: () => void;
+}
+
+export function deduplicateInflight(
+  gateway: GatewayInterface,
+  stats: DedupStats = {},
+): GatewayInterface {
+  return {
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+    async load(options) {
+      const loaded = await gateway.load(options);
+      return { ...loaded, executor: loaded.executor && sharing(loaded.executor, stats) };
+    },
+  };
+}
+
+function sharing(executor: GatewayExecutor, stats: DedupStats): GatewayExecutor {
+  const inflight = new Map<string, Promise<GatewayExecutionResult>>();
+  return (requestContext) => {
+    if (requestContext.operation.operation !== 'query') return executor(requestContext);
+    const context = requestContext.context as Partial<GatewayContext>;
+    const key = [
+      requestContext.queryHash,
+      requestContext.operationName ?? '',
+      identityScope(context.identity ?? null),
+      JSON.stringify(requestContext.request.variables ?? {}),
+    ].join('\n');
+    const running = inflight.get(key);
+    if (running) {
+      stats.onShared?.();
+      return running.then(copy);
+    }
+    const execution = executor(requestContext).finally(() => inflight.delete(key));
+    inflight.set(key, execution);
+    return execution;
+  };
+}
+
+/** Each request gets its own top-level object and errors array: plugins may add to them. */
+function copy(result: GatewayExecutionResult): GatewayExecutionResult {
+  return result.errors ? { ...result, errors: [...result.errors] } : { ...result };
+}
