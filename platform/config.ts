@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -133,6 +134,14 @@ const gatewayShape = {
   BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).default(5),
   /** How long an open breaker waits before letting one probe through. */
   BREAKER_RESET_TIMEOUT: duration.prefault('10s'),
+  /**
+   * Gateway processes sharing the port (gateway/cluster.ts); `auto` = one per
+   * core. 1 (the default) runs a single process, as in development.
+   */
+  GATEWAY_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+    .default(1)
+    .transform((value) => (value === 'auto' ? availableParallelism() : value)),
   /**
    * In-flight deduplication (gateway/edge/inflight-dedup.ts): an identical query
    * from the same caller scope, arriving while one executes, shares its result.

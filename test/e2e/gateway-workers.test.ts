@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CatalogDocument, MeDocument } from '../../client/__generated__/graphql.js';
+import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import { gql } from '../support/client.js';
+import { signUpCustomer } from '../support/fixtures.js';
+
+/** A second gateway on the test stack's subgraphs, run as a supervisor and two workers. */
+let stack: StackHandle;
+let url: string;
+
+beforeAll(async () => {
+  stack = await startStack({
+    env: { ...inject('testEnv'), GATEWAY_PORT: '4196', GATEWAY_WORKERS: '2' },
+    services: ['gateway'],
+    logPrefix: false,
+  });
+  url = stack.gatewayUrl!;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a gateway with GATEWAY_WORKERS=2', () => {
+  it('serves queries from both workers on one port, each with the caller’s identity', async () => {
+    const customer = await signUpCustomer('Worker Tester');
+    // Fresh connections (no keep-alive) are handed out round-robin: both workers answer.
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        gql(MeDocument, {}, { url, token: customer.token, headers: { connection: 'close' } }),
+      ),
+    );
+    for (const { data, errors } of answers) {
+      expect(errors).toBeUndefined();
+      expect(data?.me?.email).toBe(customer.email);
+    }
+    const catalog = await gql(CatalogDocument, { first: 1 }, { url });
+    expect(catalog.errors).toBeUndefined();
+  });
+
+  it('stops gracefully: every worker and the supervisor exit cleanly on SIGTERM', async () => {
+    const exits = await stack.stop();
+    expect(exits, JSON.stringify(exits)).toEqual([
+      expect.objectContaining({ name: 'gateway', code: 0 }),
+    ]);
+  });
+});
