@@ -210,6 +210,13 @@ async function gatewayHistograms(): Promise<{
   };
 }
 
+/** The gateway's V8 heap in use (prom-client's default metrics), in MB. */
+async function gatewayHeapMb(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/metrics`)).text();
+  const bytes = text.match(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m)?.[1];
+  return Number(bytes ?? NaN) / 2 ** 20;
+}
+
 const meanMs = (before: { sum: number; count: number }, after: { sum: number; count: number }) =>
   after.count > before.count
     ? ((after.sum - before.sum) / (after.count - before.count)) * 1000
@@ -236,8 +243,16 @@ async function run(): Promise<BenchResult> {
       logPrefix: false,
       readyTimeoutMs: 180_000,
       // BENCH_PROFILE=<dir>: the gateway writes a CPU profile there when it stops.
+      // BENCH_PROFILE=<dir>: CPU profile on stop; SIGUSR2 writes a heap snapshot there too.
       nodeArgs: process.env.BENCH_PROFILE
-        ? { gateway: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] }
+        ? {
+            gateway: [
+              '--cpu-prof',
+              `--cpu-prof-dir=${process.env.BENCH_PROFILE}`,
+              '--heapsnapshot-signal=SIGUSR2',
+              `--diagnostic-dir=${process.env.BENCH_PROFILE}`,
+            ],
+          }
         : {},
     });
     const gatewayPid = stack.services.find((s) => s.name === 'gateway')!.pid;
@@ -260,6 +275,7 @@ async function run(): Promise<BenchResult> {
     });
 
     const rssBefore = rssMb(gatewayPid);
+    const heapBefore = await gatewayHeapMb();
     const opened = Date.now();
     const subscriptions = Array.from({ length: CONNECTIONS }, (_, i) => orders[i % orders.length]!);
     await Promise.all(
@@ -280,6 +296,11 @@ async function run(): Promise<BenchResult> {
     const openMs = Date.now() - opened;
     await new Promise((r) => setTimeout(r, 2_000));
     const rssAfter = rssMb(gatewayPid);
+    const heapAfter = await gatewayHeapMb();
+    if (process.env.BENCH_PROFILE) {
+      process.kill(gatewayPid, 'SIGUSR2');
+      await new Promise((r) => setTimeout(r, 15_000));
+    }
 
     const collect = async () =>
       (
@@ -364,7 +385,7 @@ async function run(): Promise<BenchResult> {
       '',
       `Kafka's own share (publish → a plain consumer): p50 ${ms(percentile(sorted, 50), 0)}, p99 ${ms(percentile(sorted, 99), 0)}.`,
       '',
-      `Gateway resident memory: ${rssBefore.toFixed(0)} MB before, ${rssAfter.toFixed(0)} MB with every connection open (${perConnectionKb.toFixed(1)} KB per connection), ${rssPeak.toFixed(0)} MB after both rounds.`,
+      `Gateway resident memory: ${rssBefore.toFixed(0)} MB before, ${rssAfter.toFixed(0)} MB with every connection open (${perConnectionKb.toFixed(1)} KB per connection), ${rssPeak.toFixed(0)} MB after both rounds; of which V8 heap in use ${heapBefore.toFixed(0)} MB before and ${heapAfter.toFixed(0)} MB with the connections open (${(((heapAfter - heapBefore) * 1024) / CONNECTIONS).toFixed(1)} KB per connection, garbage not yet collected included).`,
       '',
       `- ${CONNECTIONS.toLocaleString('en')} connections, every update delivered: ${goal(all)}`,
       `- p99 < 100 ms: ${goal(worstP99 < 100)} (worst round ${ms(worstP99, 0)}; ${rounds.map((r) => `${r.name.split(':')[0]} ${ms(r.p99, 0)}`).join(', ')})`,
