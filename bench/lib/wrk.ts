@@ -15,6 +15,13 @@ export interface WrkOptions {
   /** The JSON body posted on every request. */
   body: string;
   headers?: Record<string, string>;
+  /**
+   * Requests to send instead of `body` and `headers` alone: each thread
+   * cycles through its share of them (every `threads`-th), so requests in
+   * flight at once differ (several users, several products) as real traffic
+   * does, and a server cannot answer many with one execution.
+   */
+  variants?: readonly { body: string; headers?: Record<string, string> }[];
   connections?: number;
   seconds: number;
   threads?: number;
@@ -44,12 +51,43 @@ export function ensureWrk(): void {
   }
 }
 
-const lua = (body: string, headers: Record<string, string>) => `
+const luaTable = (headers: Record<string, string>) =>
+  `{ ${Object.entries({ 'content-type': 'application/json', ...headers })
+    .map(([k, v]) => `[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+    .join(', ')} }`;
+
+/** Thread n of wrk sends variants n, n + threads, n + 2 × threads… in turn. */
+const variantsLua = (variants: NonNullable<WrkOptions['variants']>, threads: number) => `
+local threads_total = ${threads}
+local variants = {
+${variants.map((v) => `  { body = ${JSON.stringify(v.body)}, headers = ${luaTable(v.headers ?? {})} },`).join('\n')}
+}
+local threads = 0
+setup = function(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+init = function(args)
+  own = {}
+  for i = first + 1, #variants, threads_total do
+    own[#own + 1] = wrk.format("POST", nil, variants[i].headers, variants[i].body)
+  end
+  if #own == 0 then own[1] = wrk.format("POST", nil, variants[1].headers, variants[1].body) end
+  next_request = 0
+end
+request = function()
+  next_request = next_request % #own + 1
+  return own[next_request]
+end
+`;
+
+const lua = (options: WrkOptions) => `
 wrk.method = "POST"
-wrk.body = ${JSON.stringify(body)}
-${Object.entries({ 'content-type': 'application/json', ...headers })
+wrk.body = ${JSON.stringify(options.body)}
+${Object.entries({ 'content-type': 'application/json', ...options.headers })
   .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
   .join('\n')}
+${options.variants?.length ? variantsLua(options.variants, options.threads ?? 2) : ''}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -63,7 +101,7 @@ end
 export async function wrk(options: WrkOptions): Promise<WrkResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wrk-'));
   const script = path.join(dir, 'post.lua');
-  writeFileSync(script, lua(options.body, options.headers ?? {}));
+  writeFileSync(script, lua(options));
   try {
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(
