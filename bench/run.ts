@@ -18,6 +18,7 @@ export function register(name: string, load: () => Promise<Bench>): void {
 
 // Each benchmark module registers itself here (one line each).
 register('subscriptions', async () => (await import('./subscriptions.js')).bench);
+register('checkout', async () => (await import('./checkout.js')).bench);
 register('operations', async () => (await import('./operations.js')).bench);
 register('gateways', async () => (await import('./gateways.js')).bench);
 

@@ -1,0 +1,156 @@
+import type { PhaseRun } from './load.js';
+import type { Outcome } from './outcomes.js';
+
+/**
+ * Turns a phase's raw records into its figures, and decides whether the
+ * phase was sustained: the system kept up with the arrival rate instead of
+ * queueing a growing backlog.
+ */
+
+export interface PhaseFigures {
+  rate: number;
+  seconds: number;
+  sent: number;
+  /** placeOrder answered with an order. */
+  placed: number;
+  httpErrors: number;
+  firstError: string | null;
+  confirmed: number;
+  /** Cancelled OUT_OF_STOCK. */
+  rejected: number;
+  /** Cancelled for another reason (none expected: every card is pm_card_visa). */
+  otherCancelled: number;
+  /** Placed but no final state seen (when the drain timed out). */
+  unfinished: number;
+  httpP50: number;
+  httpP99: number;
+  /** placeOrder sent → CONFIRMED received on the subscription. */
+  confirmP50: number;
+  confirmP99: number;
+  confirmMax: number;
+  /** placeOrder sent → CANCELLED OUT_OF_STOCK received. */
+  rejectP50: number;
+  /** Final states per second over the second half of the schedule (confirmed / all). */
+  confirmationsPerSecond: number;
+  finishedPerSecond: number;
+  /** Sent but not finished, when the schedule ended, and its growth over the second half. */
+  backlogAtEnd: number;
+  backlogGrowth: number;
+  /** Schedule end → last order finished; null when it never did within the timeout. */
+  drainMs: number | null;
+  /** How late the generator sent, vs the schedule (it must stay ≈ 0 for open-loop figures to hold). */
+  sendLagP99: number;
+  sustained: boolean;
+  /** Why not, when not. */
+  verdict: string;
+}
+
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+    : Number.NaN;
+
+const sortedOf = (values: number[]) => values.sort((a, b) => a - b);
+
+/** Fraction of the arrival rate the second half must finish, and backlog growth allowed (in seconds of arrivals). */
+export const KEEP_UP = 0.95;
+export const GROWTH_SECONDS = 0.5;
+export const MAX_ERROR_RATE = 0.001;
+
+export function analysePhase(run: PhaseRun, outcomes: ReadonlyMap<string, Outcome>): PhaseFigures {
+  const end = run.start + run.seconds * 1000;
+  const mid = run.start + (run.seconds * 1000) / 2;
+  const httpLatencies: number[] = [];
+  const confirmLatencies: number[] = [];
+  const rejectLatencies: number[] = [];
+  let placed = 0;
+  let confirmed = 0;
+  let rejected = 0;
+  let otherCancelled = 0;
+  let unfinished = 0;
+  let confirmedLate = 0;
+  let finishedLate = 0;
+  let backlogAtMid = 0;
+  let backlogAtEnd = 0;
+  let firstError: string | null = null;
+  const sendLags: number[] = [];
+
+  for (const order of run.orders) {
+    sendLags.push(order.sentAt - order.scheduledAt);
+    if (order.answeredAt !== null) httpLatencies.push(order.answeredAt - order.sentAt);
+    if (!order.orderId) {
+      firstError ??= order.error;
+      continue;
+    }
+    placed += 1;
+    const outcome = outcomes.get(order.orderId);
+    const finishedAt = outcome?.at ?? Number.POSITIVE_INFINITY;
+    if (order.sentAt <= mid && finishedAt > mid) backlogAtMid += 1;
+    if (order.sentAt <= end && finishedAt > end) backlogAtEnd += 1;
+    if (!outcome) {
+      unfinished += 1;
+      continue;
+    }
+    const latency = outcome.at - order.sentAt;
+    const late = outcome.at > mid && outcome.at <= end;
+    if (late) finishedLate += 1;
+    if (outcome.status === 'CONFIRMED') {
+      confirmed += 1;
+      confirmLatencies.push(latency);
+      if (late) confirmedLate += 1;
+    } else if (outcome.reason === 'OUT_OF_STOCK') {
+      rejected += 1;
+      rejectLatencies.push(latency);
+    } else {
+      otherCancelled += 1;
+    }
+  }
+
+  const half = run.seconds / 2;
+  const sent = run.orders.length;
+  const httpErrors = sent - placed;
+  const finishedPerSecond = finishedLate / half;
+  const backlogGrowth = backlogAtEnd - backlogAtMid;
+  const drainMs = run.drainedAt === null ? null : Math.max(0, run.drainedAt - end);
+  const http = sortedOf(httpLatencies);
+  const confirm = sortedOf(confirmLatencies);
+
+  const failures: string[] = [];
+  if (httpErrors > sent * MAX_ERROR_RATE) failures.push(`${httpErrors} placeOrder errors`);
+  if (finishedPerSecond < run.rate * KEEP_UP) {
+    failures.push(
+      `finished ${finishedPerSecond.toFixed(0)}/s < ${KEEP_UP * 100}% of ${run.rate}/s`,
+    );
+  }
+  if (backlogGrowth > Math.max(10, run.rate * GROWTH_SECONDS)) {
+    failures.push(`backlog grew by ${backlogGrowth} in the second half`);
+  }
+  if (drainMs === null) failures.push(`${unfinished} orders never finished`);
+
+  return {
+    rate: run.rate,
+    seconds: run.seconds,
+    sent,
+    placed,
+    httpErrors,
+    firstError,
+    confirmed,
+    rejected,
+    otherCancelled,
+    unfinished,
+    httpP50: percentile(http, 50),
+    httpP99: percentile(http, 99),
+    confirmP50: percentile(confirm, 50),
+    confirmP99: percentile(confirm, 99),
+    confirmMax: confirm.at(-1) ?? Number.NaN,
+    rejectP50: percentile(sortedOf(rejectLatencies), 50),
+    confirmationsPerSecond: confirmedLate / half,
+    finishedPerSecond,
+    backlogAtEnd,
+    backlogGrowth,
+    drainMs,
+    sendLagP99: percentile(sortedOf(sendLags), 99),
+    sustained: failures.length === 0,
+    verdict: failures.length ? failures.join('; ') : 'sustained',
+  };
+}

@@ -1,0 +1,67 @@
+import { print, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * The benchmark's HTTP side of the gateway: POSTs the contract's typed
+ * documents as a storefront does. test/support/client.ts cannot be used
+ * outside vitest (it reads the gateway URL with `inject`), hence this one.
+ *
+ * Node's fetch (undici) through its default global dispatcher: that Agent
+ * puts no cap on connections per origin, so an open-loop generator never
+ * queues requests in the client behind slow ones; idle connections are kept
+ * alive and reused.
+ */
+
+/** Structurally the codegen `TypedDocumentNode` (client/__generated__), as test/support/client.ts has it. */
+export type TypedDocumentNode<T, V> = DocumentNode & { __apiType?: (variables: V) => T };
+
+export interface GqlResult<T> {
+  status: number;
+  data: T | null | undefined;
+  errors: readonly GraphQLFormattedError[] | undefined;
+}
+
+/** Printed once per document: the generator sends the same text thousands of times. */
+const printed = new WeakMap<DocumentNode, string>();
+
+function textOf(document: DocumentNode): string {
+  let text = printed.get(document);
+  if (!text) printed.set(document, (text = print(document)));
+  return text;
+}
+
+export class GatewayClient {
+  constructor(readonly url: string) {}
+
+  async request<T, V>(
+    document: TypedDocumentNode<T, V>,
+    variables: V,
+    token?: string,
+  ): Promise<GqlResult<T>> {
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({
+        query: textOf(document),
+        variables,
+      }),
+    });
+    const body = (await res.json()) as {
+      data?: T | null;
+      errors?: GraphQLFormattedError[];
+    };
+    return { status: res.status, data: body.data, errors: body.errors };
+  }
+
+  /** Like request, for set-up steps that must succeed: throws with what came back otherwise. */
+  async must<T, V>(document: TypedDocumentNode<T, V>, variables: V, token?: string): Promise<T> {
+    const { status, data, errors } = await this.request(document, variables, token);
+    if (!data || errors?.length) {
+      throw new Error(`gateway answered ${status}: ${JSON.stringify(errors ?? data)}`);
+    }
+    return data;
+  }
+}
