@@ -7,8 +7,8 @@ import { REPO_ROOT } from '../../scripts/lib/infra.js';
  * function and by package (npm package, Node core module, V8, or a file of
  * this repository), and inclusive time by package (what a library costs with
  * everything it calls), optionally over its last seconds only (the load, not
- * the start-up). Times are the profiler's wall-clock samples: on a busy
- * machine compare percentages, not milliseconds.
+ * the start-up). Each sample counts for the sampling interval, so times
+ * approximate CPU time even when the machine is busy.
  *
  *   node --import tsx bench/gateways/profile-summary.ts <file.cpuprofile> [--last 10] [--top 25]
  */
@@ -60,6 +60,13 @@ export interface SelfTime {
   ms: number;
 }
 
+/**
+ * What one sample stands for: node's default --cpu-prof-interval (1 ms).
+ * Gaps between samples are not used: on a busy machine they are mostly time
+ * the thread was descheduled, and samples arrive in bursts.
+ */
+const SAMPLE_MS = 1;
+
 export interface Times {
   totalMs: number;
   idleMs: number;
@@ -83,12 +90,11 @@ export function selfTimes(profile: CpuProfile, lastSeconds?: number): Times {
     m.set(key, (m.get(key) ?? 0) + ms);
   let total = 0;
   let idle = 0;
-  // Sample i lasts until the next one: timeDeltas[i + 1] (µs).
+  const duration = SAMPLE_MS;
   let t = profile.startTime;
   const from = lastSeconds ? profile.endTime - lastSeconds * 1e6 : -Infinity;
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i] ?? 0;
-    const duration = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     if (t < from) continue;
     const node = byId.get(profile.samples[i]!);
     if (!node) continue;
@@ -130,7 +136,7 @@ export function formatSelfTimes(
   const line = (e: SelfTime) =>
     `${((100 * e.ms) / busy).toFixed(1).padStart(5)}%  ${e.ms.toFixed(0).padStart(7)} ms  ${e.name}`;
   return [
-    `${(times.totalMs / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy (${((100 * busy) / times.totalMs).toFixed(0)}%); percentages are of busy time (idle excluded)`,
+    `${(times.totalMs / 1000).toFixed(1)} s of samples (count × interval: time the thread ran), ${(busy / 1000).toFixed(1)} s busy (${((100 * busy) / times.totalMs).toFixed(0)}%); percentages are of busy samples (idle excluded)`,
     '',
     'self time by package:',
     ...times.byPackage.slice(0, top).map(line),

@@ -107,6 +107,7 @@ export function markdown(summaries: Summary[], shape: RunShape, notes: string[])
     `${s.rssMb.toFixed(0)} MB`,
     `${s.gatewayCpu.toFixed(0)}% / ${s.subgraphsCpu.toFixed(0)}%`,
     ms(s.cpuMsPerRequest),
+    String(s.rounds.reduce((n, r) => n + r.errors, 0)),
     ratio(s.rps, vanilla),
   ]);
   const header = [
@@ -121,6 +122,7 @@ export function markdown(summaries: Summary[], shape: RunShape, notes: string[])
     'peak RSS',
     'CPU gateway / subgraphs',
     'gateway CPU per request',
+    'socket errors',
     'vs vanilla',
   ];
   return [

@@ -12,7 +12,8 @@ import { GUILD_BODY } from './query.js';
  * wrk (50 connections) while sampling its memory, the CPU it and the
  * subgraphs use, and its answer; stop it. A gateway that answers wrongly,
  * with errors or non-2xx statuses, at any point, fails the benchmark instead
- * of scoring.
+ * of scoring. Socket errors (wrk's 10 s timeout, mostly, when the machine is
+ * overloaded) fail it only beyond 1% of requests: they are reported.
  */
 
 export interface RoundOptions {
@@ -39,6 +40,8 @@ export interface RoundResult extends WrkResult {
   /** Answers sampled during the load, all equal to the reference. */
   sampled: number;
 }
+
+const tooManySocketErrors = (r: WrkResult) => r.errors > 0.01 * (r.requests + r.errors);
 
 /** How often the bench itself asks during the load (one extra client, far below the 50). */
 const SAMPLE_EVERY_MS = 500;
@@ -92,7 +95,7 @@ export async function runRound(
     const rss = peakRss(gateway.pid);
     const load = { url, body: GUILD_BODY, connections: options.connections };
     const warm = await wrk({ ...load, seconds: options.warmupSeconds });
-    if (warm.non2xx || warm.errors) {
+    if (warm.non2xx || tooManySocketErrors(warm)) {
       throw new Error(`${config.id} warm-up: ${warm.non2xx} non-2xx, ${warm.errors} socket errors`);
     }
     const gatewayCpu = cpuUse(gateway.pid);
@@ -108,7 +111,7 @@ export async function runRound(
       sampled: await sampler.stop(),
       rssMb: rss.stop(),
     };
-    if (measured.non2xx || measured.errors) {
+    if (measured.non2xx || tooManySocketErrors(measured)) {
       throw new Error(
         `${config.id}: ${measured.non2xx} non-2xx answers and ${measured.errors} socket errors under load`,
       );
