@@ -57,7 +57,12 @@ const SUBSCRIPTION = /* GraphQL */ `
 `;
 
 const runId = `bsub${Date.now().toString(36)}`;
-const env = buildTestEnv({ runId, portOffset: 350, database: DATABASE });
+const env: Record<string, string> = {
+  ...buildTestEnv({ runId, portOffset: 350, database: DATABASE }),
+  // Not `test-…`: a test run starting meanwhile deletes every `test-` topic as stale.
+  KAFKA_TOPIC_PREFIX: `bench-${runId}.`,
+  REDIS_KEY_PREFIX: `bench-${runId}:`,
+};
 env.LOG_LEVEL = 'warn';
 const httpUrl = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
 const wsUrl = httpUrl.replace(/^http/, 'ws');
