@@ -32,17 +32,21 @@ export interface Summary {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export function summarise(config: GatewayConfiguration, rounds: RoundResult[]): Summary {
+  // A round that answered nothing (an overloaded machine) has no latencies.
+  const answered = rounds.filter((r) => r.requests > 0);
+  const over = (pick: (r: RoundResult) => number) =>
+    answered.length ? mean(answered.map(pick)) : NaN;
   return {
     config,
     rounds,
     rps: mean(rounds.map((r) => r.rps)),
-    p50: mean(rounds.map((r) => r.p50)),
-    p95: mean(rounds.map((r) => r.p95)),
-    p99: mean(rounds.map((r) => r.p99)),
+    p50: over((r) => r.p50),
+    p95: over((r) => r.p95),
+    p99: over((r) => r.p99),
     rssMb: Math.max(...rounds.map((r) => r.rssMb)),
     gatewayCpu: mean(rounds.map((r) => r.gatewayCpu)),
     subgraphsCpu: mean(rounds.map((r) => r.subgraphsCpu)),
-    cpuMsPerRequest: mean(rounds.map((r) => r.cpuMsPerRequest)),
+    cpuMsPerRequest: over((r) => r.cpuMsPerRequest),
   };
 }
 
@@ -126,7 +130,7 @@ export function markdown(summaries: Summary[], shape: RunShape, notes: string[])
     'vs vanilla',
   ];
   return [
-    `The Guild's federation benchmark query (4 subgraphs, lean Node re-implementations in one process) from ${shape.connections} wrk connections; ${shape.rounds} alternating rounds per gateway (each started fresh, ${shape.warmupSeconds} s warm-up, ${shape.seconds} s measured). Figures are means over rounds; RSS is the peak of the gateway's process tree; CPU is % of one core during the measured load, and the gateway's CPU time per answered request (what a request costs, whatever share of the machine the gateway got).`,
+    `The Guild's federation benchmark query (4 subgraphs, lean Node re-implementations in one process) from ${shape.connections} wrk connections; ${shape.rounds} alternating rounds per gateway (each started fresh, ${shape.warmupSeconds} s warm-up, ${shape.seconds} s measured). Figures are means over rounds (latencies and CPU per request over rounds that answered at all); RSS is the peak of the gateway's process tree; CPU is % of one core during the measured load, and the gateway's CPU time per answered request (what a request costs, whatever share of the machine the gateway got).`,
     '',
     table(header, rows),
     '',
