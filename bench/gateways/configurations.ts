@@ -111,6 +111,7 @@ function hive(id: string, mode: string, extra: string[]): GatewayConfiguration {
       env: { NODE_ENV: 'production' },
       // No gateway.config.* there, so "default" really loads no configuration.
       cwd: HIVE_DIR,
+      plainNode: true,
     }),
   };
 }

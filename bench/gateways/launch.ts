@@ -6,9 +6,10 @@ import { REPO_ROOT } from '../../scripts/lib/infra.js';
 /**
  * Starts one benchmark process (a gateway or the subgraphs) as `node …` in a
  * process group of its own, keeps its last lines for error messages, and
- * stops the whole group. Every child also preloads the stack's
- * exit-with-parent guard, so a bench that is killed outright leaves no
- * process holding a port.
+ * stops the whole group. Children run from TypeScript also preload the
+ * stack's exit-with-parent guard, so a bench that is killed outright leaves
+ * no process holding a port; every group is also killed when this process
+ * exits or is interrupted.
  */
 
 const GUARD = fileURLToPath(new URL('../../scripts/lib/exit-with-parent.ts', import.meta.url));
@@ -21,6 +22,12 @@ export interface LaunchSpec {
   env?: Record<string, string>;
   /** Default: the repository root. */
   cwd?: string;
+  /**
+   * Plain JavaScript (Hive Gateway): started without tsx, which would switch
+   * on source maps for every stack trace the process takes, and so without
+   * the guard (TypeScript); the group is still killed with this process.
+   */
+  plainNode?: boolean;
 }
 
 /** Every group started and not yet seen exit, killed if this process exits first. */
@@ -28,6 +35,12 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) killGroup(child, 'SIGKILL');
 });
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => process.exit(code));
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
@@ -48,8 +61,8 @@ export class Launched {
     readonly name: string,
     spec: LaunchSpec,
   ) {
-    // The guard is TypeScript: tsx loads it (tsx only hooks module loading).
-    this.child = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, ...spec.args], {
+    const preload = spec.plainNode ? [] : ['--import', 'tsx', '--import', GUARD];
+    this.child = spawn(process.execPath, [...preload, ...spec.args], {
       cwd: spec.cwd ?? REPO_ROOT,
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -23,7 +23,7 @@ import { deleteKafkaNames, deleteRedisKeys } from '../../test/support/cleanup.js
  * its path is printed: open a .cpuprofile in Chrome DevTools). Never commit them.
  */
 
-const EXIT_ON_SIGNAL = fileURLToPath(new URL('./exit-on-signal.ts', import.meta.url));
+const EXIT_ON_SIGNAL = fileURLToPath(new URL('./exit-on-signal.mjs', import.meta.url));
 const PORT = 4440;
 const WARMUP_SECONDS = 3;
 
