@@ -1,9 +1,9 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import type CircuitBreaker from 'opossum';
 import { signIdentity, TRACE_HEADER } from '../platform/identity.js';
+import { SubgraphClient } from './subgraph-client.js';
 import type { Logger } from '../platform/logger.js';
 import type { GatewayContext } from './context.js';
 import { createSubgraphBreaker, type BreakerSettings } from './edge/circuit-breaker.js';
@@ -35,6 +35,7 @@ type Process = (
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly breaker: CircuitBreaker<Parameters<Process>, GatewayGraphQLResponse>;
+  private readonly client: SubgraphClient;
 
   constructor(
     private readonly subgraph: string,
@@ -43,31 +44,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly logger: Logger,
     breaker: BreakerSettings = DEFAULT_BREAKER,
   ) {
-    // Node's own fetch (undici) instead of the default make-fetch-happen: it
-    // pools keep-alive connections and retires an idle one before the server's
-    // keep-alive timeout (from its Keep-Alive header), so a request is never
-    // sent on a connection the subgraph is closing; it is also much cheaper
-    // per request.
-    super({ url, fetcher: fetch as unknown as Fetcher });
+    super({ url });
+    this.client = new SubgraphClient(url, breaker.timeoutMs);
     this.breaker = createSubgraphBreaker<Parameters<Process>, GatewayGraphQLResponse>(
       subgraph,
-      (options) => super.process(options),
+      (options) => this.send(options),
       breaker,
       logger,
       (state) => recordBreakerState(subgraph, state),
     );
     recordBreakerState(subgraph, 'closed');
-  }
-
-  override willSendRequest({
-    request,
-    context,
-  }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
-    const headers = request.http?.headers;
-    if (!headers || !context?.traceId) return;
-    const signed = signIdentity(this.identitySecret, context.identity, context.traceId);
-    for (const [name, value] of Object.entries(signed)) headers.set(name, value);
-    headers.set(TRACE_HEADER, context.traceId);
   }
 
   override async process(
@@ -93,4 +79,44 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       stop();
     }
   }
+
+  /** Closes the connection pool (the gateway is stopping). */
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** One subgraph call: the fetch the query plan asks for, with the caller's signed identity. */
+  private send({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    if (!request.query) throw new Error('Missing query');
+    const body = JSON.stringify({
+      query: request.query,
+      variables: request.variables,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    });
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (context?.traceId) {
+      Object.assign(headers, identityHeaders(this.identitySecret, context as GatewayContext));
+      headers[TRACE_HEADER] = context.traceId;
+    }
+    return this.client.post(body, headers);
+  }
+}
+
+/** Signed identity headers per request, re-signed when older than this (subgraphs refuse stale ones). */
+const RESIGN_AFTER_MS = 5_000;
+const signed = new WeakMap<GatewayContext, { at: number; headers: Record<string, string> }>();
+
+/** A nested query calls subgraphs many times for one request: sign once, not per call. */
+function identityHeaders(secret: string, context: GatewayContext): Record<string, string> {
+  const now = Date.now();
+  let entry = signed.get(context);
+  if (!entry || now - entry.at > RESIGN_AFTER_MS) {
+    entry = { at: now, headers: signIdentity(secret, context.identity, context.traceId, now) };
+    signed.set(context, entry);
+  }
+  return entry.headers;
 }

@@ -26,7 +26,7 @@ import type { GatewayContext } from './context.js';
 import { queryLimitsRule } from './edge/query-limits.js';
 import { bodyErrorHandler, edgeFormatError } from './edge/edge-errors.js';
 import { rateLimitPlugin } from './edge/rate-limit.js';
-import { deduplicateInflight } from './edge/inflight-dedup.js';
+import { deduplicateInflight, stringifyResult } from './edge/inflight-dedup.js';
 import { inflightShared } from './edge/subgraph-metrics.js';
 import {
   loadTrustedDocuments,
@@ -51,10 +51,11 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT);
   const production = config.NODE_ENV === 'production';
 
+  const dataSources: SubgraphDataSource[] = [];
   const apolloGateway = new ApolloGateway({
     supergraphSdl: loadSupergraphSdl(config.SUPERGRAPH_FILE),
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource(
+    buildService: ({ name, url }) => {
+      const source = new SubgraphDataSource(
         name,
         // Ours by configuration; any other (SUPERGRAPH_FILE) where its supergraph says.
         (config.subgraphUrls[name as SubgraphName] as string | undefined) ?? url!,
@@ -68,7 +69,10 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
           volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
           resetMs: config.BREAKER_RESET_TIMEOUT,
         },
-      ),
+      );
+      dataSources.push(source);
+      return source;
+    },
   });
 
   const gateway =
@@ -89,6 +93,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
 
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL POSTs are never conditional requests: hashing every body for an ETag is wasted work.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   // Subscriptions (graphql-ws on the same path) resolve each event through this same server.
   const subscriptions = serveSubscriptions({
@@ -120,6 +126,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
       ? { cache: new ManifestQueryStore(trusted), ttl: null }
       : { cache: new RedisQueryStore(redis, logger), ttl: Math.round(config.APQ_TTL / 1000) },
     includeStacktraceInErrorResponses: false,
+    // A result shared by in-flight deduplication is serialised once, not once per request.
+    stringifyResult,
     // Our Lifecycle owns SIGTERM/SIGINT and stops Apollo in order; Apollo's own
     // handler would stop it early and re-send the signal (exit 1, no drain).
     stopOnTerminationSignals: false,
@@ -184,6 +192,9 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     await redis.quit().catch(() => redis.disconnect());
   });
   lifecycle.onShutdown('order-events', () => subscriptions.stop());
+  lifecycle.onShutdown('subgraph connections', async () => {
+    await Promise.all(dataSources.map((source) => source.close()));
+  });
   lifecycle.onShutdown('http', () => apollo.stop());
   started = true;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.GATEWAY_PORT}/graphql`;

@@ -3,6 +3,7 @@ import type {
   GatewayExecutor,
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
+import type { FormattedExecutionResult } from 'graphql';
 import { identityScope } from '../../platform/identity.js';
 import type { GatewayContext } from '../context.js';
 
@@ -39,8 +40,34 @@ export function deduplicateInflight(
   };
 }
 
+interface Inflight {
+  execution: Promise<GatewayExecutionResult>;
+  followers: number;
+}
+
+/**
+ * Data objects answered to several requests, with their serialisation once the
+ * first of them has been written: an 87 KB answer shared by fifty requests is
+ * turned into JSON once, not fifty times. Held weakly: gone with the result.
+ */
+const serialised = new WeakMap<object, string | null>();
+
+/**
+ * Apollo Server's `stringifyResult`: as its default (JSON and a newline), but a
+ * shared result without request-specific errors or extensions is serialised once.
+ */
+export function stringifyResult(value: FormattedExecutionResult): string {
+  const data = value.data;
+  if (!data || value.errors || value.extensions) return `${JSON.stringify(value)}\n`;
+  const known = serialised.get(data);
+  if (known) return known;
+  const text = `${JSON.stringify(value)}\n`;
+  if (known === null) serialised.set(data, text);
+  return text;
+}
+
 function sharing(executor: GatewayExecutor, stats: DedupStats): GatewayExecutor {
-  const inflight = new Map<string, Promise<GatewayExecutionResult>>();
+  const inflight = new Map<string, Inflight>();
   return (requestContext) => {
     if (requestContext.operation.operation !== 'query') return executor(requestContext);
     const context = requestContext.context as Partial<GatewayContext>;
@@ -52,12 +79,22 @@ function sharing(executor: GatewayExecutor, stats: DedupStats): GatewayExecutor 
     ].join('\n');
     const running = inflight.get(key);
     if (running) {
+      running.followers += 1;
       stats.onShared?.();
-      return running.then(copy);
+      return running.execution.then(copy);
     }
-    const execution = executor(requestContext).finally(() => inflight.delete(key));
-    inflight.set(key, execution);
-    return execution;
+    const entry: Inflight = {
+      followers: 0,
+      // Runs before any follower's continuation: the mark is there when they serialise.
+      execution: executor(requestContext)
+        .then((result) => {
+          if (entry.followers && result.data) serialised.set(result.data, null);
+          return result;
+        })
+        .finally(() => inflight.delete(key)),
+    };
+    inflight.set(key, entry);
+    return entry.execution;
   };
 }
 
