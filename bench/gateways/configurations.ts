@@ -133,11 +133,13 @@ function envMap(variable: string): Record<string, Record<string, string>> {
  * the defaults in production (a cluster of workers, say), put it here, or
  * pass BENCH_OURS_BEST_ENV='{"NAME":"value"}' for one run.
  */
-const OURS_BEST_ENV: Record<string, string> = {};
+const OURS_BEST_ENV: Record<string, string> = { GATEWAY_WORKERS: 'auto' };
 
 export const VANILLA_ID = 'vanilla';
 /** Ours with nothing shared between requests: goal 1 (pure execution). */
 export const OURS_PURE_ID = 'ours-pure';
+/** The same, one gateway process per core (GATEWAY_WORKERS=auto): still no sharing between requests. */
+export const OURS_PURE_WORKERS_ID = 'ours-pure-workers';
 export const OURS_ID = 'ours';
 export const OURS_BEST_ID = 'ours-best';
 export const HIVE_PURE_ID = 'hive-pure';
@@ -161,6 +163,14 @@ export function allConfigurations(): GatewayConfiguration[] {
     ours(OURS_PURE_ID, 'as shipped but `INFLIGHT_DEDUP=off` (no deduplication)', {
       INFLIGHT_DEDUP: 'off',
     }),
+    ours(
+      OURS_PURE_WORKERS_ID,
+      '`INFLIGHT_DEDUP=off`, `GATEWAY_WORKERS=auto` (one process per core)',
+      {
+        INFLIGHT_DEDUP: 'off',
+        GATEWAY_WORKERS: 'auto',
+      },
+    ),
     hive(HIVE_PURE_ID, 'no deduplication at all (`hive/pure.mjs`)', ['-c', 'pure.mjs']),
     hive('hive-default', 'defaults (merges identical in-flight subgraph requests)', []),
     ours(OURS_ID, 'as shipped (in-flight deduplication on by default)', {}),

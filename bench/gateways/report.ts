@@ -5,6 +5,7 @@ import {
   OURS_BEST_ID,
   OURS_ID,
   OURS_PURE_ID,
+  OURS_PURE_WORKERS_ID,
   VANILLA_ID,
   type GatewayConfiguration,
 } from './configurations.js';
@@ -79,6 +80,18 @@ function goals(byId: Map<string, Summary>): Goal[] {
     check(
       'Goal 1, pure execution: ours-pure / Hive Gateway (no deduplication)',
       OURS_PURE_ID,
+      HIVE_PURE_ID,
+      1.3,
+    ),
+    check(
+      'Goal 1, pure execution, one process per core: ours-pure-workers / vanilla',
+      OURS_PURE_WORKERS_ID,
+      VANILLA_ID,
+      2,
+    ),
+    check(
+      'Goal 1, pure execution, one process per core: ours-pure-workers / Hive Gateway (no deduplication)',
+      OURS_PURE_WORKERS_ID,
       HIVE_PURE_ID,
       1.3,
     ),
