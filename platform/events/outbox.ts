@@ -76,19 +76,23 @@ export async function recordEvent<T extends EventType>(
     throw new InvalidEventError(`${event.type} is larger than ${MAX_PAYLOAD_BYTES} bytes`);
   }
 
-  await queryRows(em, 'SELECT pg_advisory_xact_lock(?, hashtext(?)) AS locked', [
-    AGGREGATE_LOCK_NAMESPACE,
-    envelope.aggregateId,
-  ]);
-  // One round trip for the row and the wake-up; the topic is stored without the
-  // deployment's prefix, which the relay adds.
+  // One round trip for the lock, the row and the wake-up. The row is built
+  // from the lock's (materialized) result, so the lock is held before the
+  // insert draws its `seq`. The topic is stored without the deployment's
+  // prefix, which the relay adds.
   await queryRows(
     em,
-    `WITH inserted AS (
-       INSERT INTO outbox (id, topic, key, type, payload) VALUES (?, ?, ?, ?, ?::jsonb) RETURNING seq
+    `WITH serialised AS MATERIALIZED (
+       SELECT pg_advisory_xact_lock(?, hashtext(?)) AS locked
+     ), inserted AS (
+       INSERT INTO outbox (id, topic, key, type, payload)
+       SELECT ?, ?, ?, ?, ?::jsonb FROM serialised
+       RETURNING seq
      )
      SELECT pg_notify(?, '') FROM inserted`,
     [
+      AGGREGATE_LOCK_NAMESPACE,
+      envelope.aggregateId,
       envelope.id,
       topicOf(domainOf(envelope.type)),
       envelope.aggregateId,
