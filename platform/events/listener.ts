@@ -5,6 +5,12 @@ export interface PgListener {
   /** Resolves after the first connection attempt; a failure is retried in the background. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * The connection while it is up and listening, else null. Its owner may
+   * run queries on it too (a session of its own: session-level locks and
+   * settings), and tell sessions apart by identity: a reconnect is a new one.
+   */
+  connection(): pg.Client | null;
 }
 
 export interface PgListenerOptions {
@@ -31,6 +37,8 @@ export function createPgListener(options: PgListenerOptions): PgListener {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
 
   let client: pg.Client | null = null;
+  /** Set once LISTEN succeeded on `client`. */
+  let listening: pg.Client | null = null;
   let stopped = false;
   let retryTimer: NodeJS.Timeout | null = null;
   let retryMs = FIRST_RETRY_MS;
@@ -39,13 +47,14 @@ export function createPgListener(options: PgListenerOptions): PgListener {
   function drop(lost: pg.Client, err: unknown): void {
     if (client !== lost) return; // already handled ('error' is often followed by 'end')
     client = null;
+    listening = null;
     void lost.end().catch(() => undefined);
     if (stopped) return;
     if (!down) {
       down = true;
       logger.warn(
         { channel, err: err instanceof Error ? err.message : String(err) },
-        'LISTEN connection lost; polling until it is back',
+        'LISTEN connection lost; reconnecting',
       );
     }
     retryTimer = setTimeout(() => {
@@ -79,6 +88,7 @@ export function createPgListener(options: PgListenerOptions): PgListener {
       return;
     }
     if (client !== candidate) return;
+    listening = candidate;
     if (down) logger.info({ channel }, 'LISTEN connection restored');
     down = false;
     retryMs = FIRST_RETRY_MS;
@@ -93,7 +103,9 @@ export function createPgListener(options: PgListenerOptions): PgListener {
       retryTimer = null;
       const current = client;
       client = null;
+      listening = null;
       await current?.end().catch(() => undefined);
     },
+    connection: () => listening,
   };
 }

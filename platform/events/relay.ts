@@ -1,5 +1,5 @@
+import type pg from 'pg';
 import type { IHeaders, Message, Producer, TopicMessages } from 'kafkajs';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceConfig } from '../config.js';
 import type { BackgroundTask, Runtime } from '../runtime.js';
 import { ensureTopics, topicName } from '../kafka.js';
@@ -7,7 +7,6 @@ import { DOMAINS, topicOf } from './contracts.js';
 import { OUTBOX_CHANNEL, outboxBacklog, pruneOutbox } from './outbox.js';
 import { createPgListener } from './listener.js';
 import { ACKS_ALL, createEventProducer } from './producer.js';
-import { executeSql, queryRows } from './sql.js';
 import { backoffDelay, describeError } from './retry.js';
 import { messagesProduced, reportOutboxBacklog } from './metrics.js';
 
@@ -15,6 +14,11 @@ import { messagesProduced, reportOutboxBacklog } from './metrics.js';
  * The relay: publishes committed outbox rows to Kafka, in `seq` order, and
  * marks them published. At least once: a crash between Kafka's ack and the
  * UPDATE republishes the batch, and consumers deduplicate by event id.
+ *
+ * It works on one connection of its own, the one that LISTENs for new rows,
+ * outside any transaction: two statements per batch (read the pending head,
+ * mark it published) besides the Kafka request, and none of the pool's
+ * connections, which requests and consumers need.
  */
 
 export interface OutboxRelay extends BackgroundTask {
@@ -32,15 +36,21 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Only the holder of this transaction-scoped advisory lock publishes. SKIP
- * LOCKED alone would let a second replica publish rows 101-200 while the
- * first still sends 1-100, reordering one aggregate's events across the two
- * batches; with the lock, replicas are hot standbys and order holds.
+ * Only the holder of this advisory lock publishes. It is taken at session
+ * level on the relay's connection and held while that session lives, so a
+ * relay whose connection drops stops leading at once. SKIP LOCKED alone would
+ * let a second replica publish rows 101-200 while the first still sends
+ * 1-100, reordering one aggregate's events across the two batches; with the
+ * lock, replicas are hot standbys and order holds. (Relays that took this key
+ * per transaction exclude, and are excluded by, the session lock.)
  */
 export const RELAY_LOCK_KEY = 7_300_002;
 
-/** Ends the session of a relay that vanished mid-batch (network partition), releasing its locks. */
-const IDLE_IN_TRANSACTION_TIMEOUT_MS = 120_000;
+/**
+ * Ends the session of a relay that vanished (network partition), releasing
+ * its lock; a live relay sends a statement at least every poll interval.
+ */
+const IDLE_SESSION_TIMEOUT_MS = 120_000;
 const FIRST_FAILURE_DELAY_MS = 250;
 const MAX_FAILURE_DELAY_MS = 10_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
@@ -55,9 +65,7 @@ interface PendingRow {
 }
 
 type BatchOutcome =
-  | { kind: 'busy' | 'idle' }
-  | { kind: 'published'; count: number }
-  | { kind: 'failed'; error: unknown };
+  { kind: 'idle' } | { kind: 'published'; count: number } | { kind: 'failed'; error: unknown };
 
 export function createOutboxRelay(
   runtime: Runtime<ServiceConfig>,
@@ -81,6 +89,8 @@ export function createOutboxRelay(
   let stopReportingBacklog: (() => void) | null = null;
   let failures = 0;
   let outageSince: number | null = null;
+  /** The listener session that holds the relay lock, if any (a reconnect is a new session). */
+  let leading: pg.Client | null = null;
 
   const listener = createPgListener({
     url: config.databaseUrl,
@@ -102,15 +112,20 @@ export function createOutboxRelay(
   async function drain(): Promise<void> {
     while (wake && !stopping) {
       wake = false;
+      // No connection: the listener is reconnecting, and wakes us once it is back.
+      const session = listener.connection();
+      if (!session) return;
       let outcome: BatchOutcome;
       try {
+        // Another replica leads; it LISTENs too. This one polls, in case it goes.
+        if (!(await lead(session))) return;
         await connectProducer();
-        outcome = await publishBatch(orm.em.fork());
+        outcome = await publishBatch(session);
       } catch (err) {
         outcome = { kind: 'failed', error: err };
         // Not even a claim happened (Kafka or PostgreSQL unreachable): still
         // make the failure visible on the waiting rows, if the database answers.
-        await recordAttempt(orm.em.fork(), err).catch(() => undefined);
+        await recordAttempt(session, err).catch(() => undefined);
       }
       if (outcome.kind === 'failed') {
         onFailure(outcome.error);
@@ -120,6 +135,24 @@ export function createOutboxRelay(
       // A full batch means more rows are probably waiting.
       if (outcome.kind === 'published' && outcome.count === batchSize) wake = true;
     }
+  }
+
+  /**
+   * Whether this session holds the relay lock, trying to take it if not. The
+   * session's commits need not wait for their WAL flush: a mark lost in a
+   * database crash only republishes rows, which consumers deduplicate, as
+   * after any crash between Kafka's ack and the UPDATE.
+   */
+  async function lead(session: pg.Client): Promise<boolean> {
+    if (leading === session) return true;
+    const { rows } = await session.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_lock($1) AS locked,
+              set_config('idle_session_timeout', $2, false),
+              set_config('synchronous_commit', 'off', false)`,
+      [RELAY_LOCK_KEY, `${IDLE_SESSION_TIMEOUT_MS}ms`],
+    );
+    if (rows[0]?.locked) leading = session;
+    return leading === session;
   }
 
   async function connectProducer(): Promise<void> {
@@ -139,44 +172,33 @@ export function createOutboxRelay(
     producerReady = true;
   }
 
-  /** Claims the pending head, sends it, and marks it, all in one transaction. */
-  async function publishBatch(em: EntityManager): Promise<BatchOutcome> {
-    return em.transactional(async (tx) => {
-      const [lock] = await queryRows<{ locked: boolean }>(
-        tx,
-        `SELECT set_config('idle_in_transaction_session_timeout', ?, true),
-                pg_try_advisory_xact_lock(?) AS locked`,
-        [String(IDLE_IN_TRANSACTION_TIMEOUT_MS), RELAY_LOCK_KEY],
+  /** Reads the pending head, sends it, and marks it published. */
+  async function publishBatch(session: pg.Client): Promise<BatchOutcome> {
+    const { rows } = await session.query<PendingRow>(
+      `SELECT seq, topic, key, type, payload->>'traceId' AS trace_id, payload::text AS value
+       FROM outbox WHERE published_at IS NULL
+       ORDER BY seq LIMIT $1`,
+      [batchSize],
+    );
+    if (rows.length === 0) return { kind: 'idle' };
+    const seqs = rows.map((row) => row.seq);
+    try {
+      await producer.sendBatch({ acks: ACKS_ALL, topicMessages: toTopicMessages(rows) });
+    } catch (err) {
+      // The rows say why they are still waiting.
+      await session.query(
+        'UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE seq = ANY($2::bigint[])',
+        [describeError(err), seqs],
       );
-      // Another replica is publishing; it LISTENs too and will go round again.
-      if (!lock?.locked) return { kind: 'busy' };
-      const rows = await queryRows<PendingRow>(
-        tx,
-        `SELECT seq, topic, key, type, payload->>'traceId' AS trace_id, payload::text AS value
-         FROM outbox WHERE published_at IS NULL
-         ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
-      if (rows.length === 0) return { kind: 'idle' };
-      const seqs = rows.map((row) => row.seq);
-      try {
-        await producer.sendBatch({ acks: ACKS_ALL, topicMessages: toTopicMessages(rows) });
-      } catch (err) {
-        // Committed with the claim, so the rows say why they are still waiting.
-        await executeSql(
-          tx,
-          'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq IN (?)',
-          [describeError(err), seqs],
-        );
-        return { kind: 'failed', error: err };
-      }
-      // On Kafka now, whatever happens to the UPDATE (a failure republishes them).
-      for (const row of rows) messagesProduced.inc({ topic: topicName(prefix, row.topic) });
-      await executeSql(tx, 'UPDATE outbox SET published_at = clock_timestamp() WHERE seq IN (?)', [
-        seqs,
-      ]);
-      return { kind: 'published', count: rows.length };
-    });
+      return { kind: 'failed', error: err };
+    }
+    // On Kafka now, whatever happens to the UPDATE (a failure republishes them).
+    for (const row of rows) messagesProduced.inc({ topic: topicName(prefix, row.topic) });
+    await session.query(
+      'UPDATE outbox SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])',
+      [seqs],
+    );
+    return { kind: 'published', count: rows.length };
   }
 
   function toTopicMessages(rows: PendingRow[]): TopicMessages[] {
@@ -192,12 +214,11 @@ export function createOutboxRelay(
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
 
-  async function recordAttempt(em: EntityManager, err: unknown): Promise<void> {
-    await executeSql(
-      em,
-      `UPDATE outbox SET attempts = attempts + 1, last_error = ?
-       WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL
-                     ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)`,
+  async function recordAttempt(session: pg.Client, err: unknown): Promise<void> {
+    if (leading !== session) return; // the leader's rows, not ours to annotate
+    await session.query(
+      `UPDATE outbox SET attempts = attempts + 1, last_error = $1
+       WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $2)`,
       [describeError(err), batchSize],
     );
   }
@@ -270,8 +291,9 @@ export function createOutboxRelay(
       for (const timer of [pollTimer, pruneTimer]) if (timer) clearInterval(timer);
       if (backoffTimer) clearTimeout(backoffTimer);
       backoffTimer = null;
-      await listener.stop();
+      // The batch in flight needs the connection to mark its rows.
       await loop;
+      await listener.stop();
       await producer.disconnect().catch(() => undefined);
     },
 
