@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MigrationObject } from '../db.js';
-import { executeSql } from './sql.js';
+import { executeSql, queryRows } from './sql.js';
 
 /**
  * The consumer half of exactly-once effects: the ids of handled events,
@@ -29,6 +29,27 @@ export async function claimInbox(
     [consumer, event.id, event.type],
   );
   return inserted === 1;
+}
+
+/**
+ * Like claimInbox for several events in one statement; returns the ids
+ * claimed now (lower case), leaving out those handled before. An id listed
+ * twice is claimed once.
+ */
+export async function claimInboxMany(
+  tx: EntityManager,
+  consumer: string,
+  events: ReadonlyArray<{ id: string; type: string }>,
+): Promise<Set<string>> {
+  const rows = await queryRows<{ event_id: string }>(
+    tx,
+    `INSERT INTO inbox (consumer, event_id, type)
+     SELECT ?, e.id, e.type FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::text[]) AS e (id, type)
+     ON CONFLICT DO NOTHING
+     RETURNING event_id::text`,
+    [consumer, events.map((e) => e.id), events.map((e) => e.type)],
+  );
+  return new Set(rows.map((row) => row.event_id.toLowerCase()));
 }
 
 /**

@@ -29,6 +29,8 @@ export const orderSubgraph: SubgraphModule<OrderContext> = {
         createOutboxRelay(runtime),
         createConsumer(runtime, {
           handlers: { ...catalogHandlers, ...sagaHandlers(runtime.logger) },
+          // Each handler locks one order (or product) row: chunks seldom meet.
+          eventsPerTransaction: 16,
         }),
         createExpiryTask(runtime),
       ],

@@ -29,7 +29,11 @@ export function createPaymentSubgraph(
         context: (base) => ({ ...base, loaders: createLoaders(base.em) }),
         background: [
           createOutboxRelay(runtime),
-          createConsumer(runtime, { handlers: orderSagaHandlers(payments) }),
+          createConsumer(runtime, {
+            handlers: orderSagaHandlers(payments),
+            // One payment row per order; processor calls are idempotent by key.
+            eventsPerTransaction: 16,
+          }),
         ],
       };
     },

@@ -1,0 +1,230 @@
+import type { KafkaMessage, Producer } from 'kafkajs';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { pingDatabase } from '../db.js';
+import { runWithTrace, sanitizeTraceId } from '../context.js';
+import type { Logger } from '../logger.js';
+import { isEventType, parseEnvelope, type EventEnvelope, type EventType } from './contracts.js';
+import { claimInbox, claimInboxMany } from './inbox.js';
+import { deadLetterTopic, sendToDeadLetter, type DeadLetterReason } from './dead-letter.js';
+import { backoffDelay, describeError, sleep } from './retry.js';
+import { headerText, peekEnvelope } from './message.js';
+import { messagesConsumed, messagesDeadLettered, typeLabel } from './metrics.js';
+
+/**
+ * How a consumer handles what it reads (consumer.ts owns the Kafka side):
+ * a message is skipped, dead-lettered, or handled with its inbox row in one
+ * transaction, alone with retries, or together with others of its chunk.
+ */
+
+export type AnyHandler = (event: EventEnvelope, em: EntityManager) => Promise<void>;
+
+export interface ConsumerStats {
+  handled: number;
+  /** Redeliveries the inbox recognised. */
+  duplicates: number;
+  /** Events of types this consumer has no handler for (or does not know). */
+  skipped: number;
+  /** Handler attempts that failed and were retried. */
+  retried: number;
+  deadLettered: number;
+}
+
+/** An event read and ready for its handler. */
+export interface Work {
+  message: KafkaMessage;
+  event: EventEnvelope;
+  handler: AnyHandler;
+  traceId: string | undefined;
+}
+
+export interface HandlingOptions {
+  orm: MikroORM;
+  /** Names its inbox rows. */
+  consumerName: string;
+  groupId: string;
+  logger: Logger;
+  handlerFor(type: EventType): AnyHandler | undefined;
+  /** Updated as messages are handled. */
+  counts: ConsumerStats;
+  maxAttempts: number;
+  firstRetryDelayMs: number;
+  deadLetters: Producer;
+}
+
+const MAX_RETRY_DELAY_MS = 5_000;
+
+export function createEventHandling(options: HandlingOptions) {
+  const {
+    orm,
+    consumerName,
+    groupId,
+    logger,
+    handlerFor,
+    counts,
+    maxAttempts,
+    firstRetryDelayMs,
+    deadLetters,
+  } = options;
+
+  /**
+   * Reads a message: null when it is done with already (skipped, or
+   * dead-lettered because it cannot be parsed), else the event to handle.
+   */
+  async function prepare(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+  ): Promise<Work | null> {
+    const peeked = peekEnvelope(message.value);
+    messagesConsumed.inc({ group: groupId, topic, type: typeLabel(peeked.type) });
+    const traceId =
+      sanitizeTraceId(peeked.traceId) ?? sanitizeTraceId(headerText(message, 'trace-id'));
+    return runWithTrace(traceId, async () => {
+      // Types nobody here handles are not this consumer's business, valid or
+      // not. A type this build does not know is most likely a newer producer
+      // during a rolling deploy: worth a warning, not a dead letter per group.
+      if (peeked.type !== undefined && !(isEventType(peeked.type) && handlerFor(peeked.type))) {
+        counts.skipped += 1;
+        if (!isEventType(peeked.type)) {
+          logger.warn(
+            { type: peeked.type, topic, partition, offset: message.offset },
+            'skipped an event type this build does not know',
+          );
+        }
+        return null;
+      }
+      let event: EventEnvelope;
+      try {
+        event = parseEnvelope(message.value);
+      } catch (err) {
+        // Retrying cannot fix a broken message: straight to the dead letters.
+        await deadLetter(topic, partition, message, 'invalid-message', err, 0);
+        return null;
+      }
+      const handler = handlerFor(event.type);
+      if (!handler) {
+        counts.skipped += 1;
+        return null;
+      }
+      return { message, event, handler, traceId };
+    });
+  }
+
+  /**
+   * Several events in one transaction (eventsPerTransaction > 1); false when
+   * it rolled back, and the caller handles them one by one instead. Each
+   * handler gets its own identity map, as one handled alone would.
+   */
+  async function handleTogether(work: readonly Work[]): Promise<boolean> {
+    try {
+      const handled = await orm.em.fork().transactional(async (tx) => {
+        const claimed = await claimInboxMany(
+          tx,
+          consumerName,
+          work.map((w) => w.event),
+        );
+        let fresh = 0;
+        for (const { event, handler, traceId } of work) {
+          // delete: an event delivered twice in one batch is handled once.
+          if (!claimed.delete(event.id.toLowerCase())) continue;
+          const em = tx.fork({ keepTransactionContext: true });
+          await runWithTrace(traceId, async () => {
+            await handler(event, em);
+            await em.flush();
+          });
+          fresh += 1;
+        }
+        return fresh;
+      });
+      counts.handled += handled;
+      counts.duplicates += work.length - handled;
+      return true;
+    } catch (err) {
+      logger.debug(
+        { err: describeError(err), events: work.length },
+        'events handled together failed; handling them one by one',
+      );
+      return false;
+    }
+  }
+
+  async function handleWithRetries(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    event: EventEnvelope,
+    handler: AnyHandler,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        // A fresh identity map per attempt: nothing from a failed one leaks in.
+        const firstTime = await orm.em.fork().transactional(async (tx) => {
+          if (!(await claimInbox(tx, consumerName, event))) return false;
+          await handler(event, tx);
+          return true;
+        });
+        if (firstTime) counts.handled += 1;
+        else counts.duplicates += 1;
+        return;
+      } catch (err) {
+        lastError = err;
+        if (attempt === maxAttempts) break;
+        counts.retried += 1;
+        logger.warn(
+          { err: describeError(err), eventId: event.id, type: event.type, attempt },
+          'event handler failed; retrying',
+        );
+        await sleep(backoffDelay(attempt, firstRetryDelayMs, MAX_RETRY_DELAY_MS));
+        await heartbeat();
+      }
+    }
+    // A database that is down fails every handler: that is an outage, not a
+    // bad message. Leave the offset where it is; kafkajs redelivers it later.
+    try {
+      await pingDatabase(orm);
+    } catch {
+      throw lastError;
+    }
+    await deadLetter(topic, partition, message, 'handler-failed', lastError, maxAttempts, event);
+  }
+
+  async function deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    reason: DeadLetterReason,
+    error: unknown,
+    attempts: number,
+    event?: EventEnvelope,
+  ): Promise<void> {
+    // If this send fails the error propagates and the message is redelivered.
+    await sendToDeadLetter(deadLetters, {
+      topic,
+      partition,
+      message,
+      groupId,
+      reason,
+      error,
+      attempts,
+    });
+    counts.deadLettered += 1;
+    messagesDeadLettered.inc({ group: groupId, topic });
+    logger.error(
+      {
+        reason,
+        err: describeError(error),
+        topic,
+        partition,
+        offset: message.offset,
+        eventId: event?.id,
+        type: event?.type,
+        deadLetterTopic: deadLetterTopic(topic),
+      },
+      'message dead-lettered',
+    );
+  }
+
+  return { prepare, handleTogether, handleWithRetries };
+}
