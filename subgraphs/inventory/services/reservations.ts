@@ -1,11 +1,12 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { TransactionPropagation, type EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '../../../platform/ids.js';
 import { executeSql, queryRows } from '../../../platform/events/sql.js';
 import type { ReservationStatus, Shortage } from '../entities.js';
 
 /**
- * The stock primitives of the order saga. Each runs in one transaction (a
- * savepoint when the caller already has one, e.g. a Kafka handler), locks the
+ * The stock primitives of the order saga. Each runs in one transaction (the
+ * caller's when it has one, e.g. a Kafka handler's, which a failure rolls
+ * back whole; no savepoint, which would cost two round trips), locks the
  * stock rows it touches in product_id order (so two orders over the same
  * products cannot deadlock), and is idempotent per order id: the
  * `reservations` row records what was done, and a repeated call changes
@@ -35,6 +36,8 @@ export class InvalidReservationRequest extends Error {
 }
 
 const MAX_LINES = 100;
+/** Join the caller's transaction, or start one. */
+const IN_TRANSACTION = { propagation: TransactionPropagation.REQUIRED };
 const MAX_QUANTITY = 1_000_000;
 
 /** Validates the request and merges repeated products; sorted by product id (the lock order). */
@@ -103,27 +106,29 @@ export async function reserveAll(
     }
 
     const quantities = wanted.map((l) => l.quantity);
-    const reserved = await executeSql(
+    // The stock and the reservation's lines in one round trip.
+    const [reserved] = await queryRows<{ lines: number }>(
       tx,
-      `UPDATE stock_items s
-          SET reserved = s.reserved + v.quantity, version = s.version + 1, updated_at = now()
-         FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::int[]) AS v (product_id, quantity)
-        WHERE s.product_id = v.product_id AND s.on_hand - s.reserved >= v.quantity`,
-      [productIds, quantities],
+      `WITH reserved AS (
+         UPDATE stock_items s
+            SET reserved = s.reserved + v.quantity, version = s.version + 1, updated_at = now()
+           FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::int[]) AS v (product_id, quantity)
+          WHERE s.product_id = v.product_id AND s.on_hand - s.reserved >= v.quantity
+          RETURNING s.product_id
+       ), lines AS (
+         INSERT INTO reservation_lines (order_id, product_id, quantity)
+         SELECT ?, v.product_id, v.quantity
+           FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::int[]) AS v (product_id, quantity)
+       )
+       SELECT count(*)::int AS lines FROM reserved`,
+      [productIds, quantities, id, productIds, quantities],
     );
     // Impossible while the rows are locked; if it ever happens, roll everything back.
-    if (reserved !== wanted.length) {
-      throw new Error(`reserved ${reserved} of ${wanted.length} lines under lock`);
+    if (reserved?.lines !== wanted.length) {
+      throw new Error(`reserved ${reserved?.lines} of ${wanted.length} lines under lock`);
     }
-    await executeSql(
-      tx,
-      `INSERT INTO reservation_lines (order_id, product_id, quantity)
-       SELECT ?, v.product_id, v.quantity
-         FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::int[]) AS v (product_id, quantity)`,
-      [id, productIds, quantities],
-    );
     return { orderId: id, status: 'RESERVED', shortages: [], changed: true, version: 1 };
-  });
+  }, IN_TRANSACTION);
 }
 
 /**
@@ -192,22 +197,21 @@ async function settle(
   const rule = SETTLEMENTS[kind];
   return em.transactional(async (tx) => {
     // Compare-and-set on the status: of two concurrent calls, one moves it, the other waits and finds nothing to do.
-    const [moved] = await queryRows<{ version: number }>(
+    const [moved] = await queryRows<{ version: number; lines: number }>(
       tx,
-      `UPDATE reservations SET status = ?, version = version + 1, updated_at = now()
-        WHERE order_id = ? AND status = ?
-        RETURNING version`,
+      `UPDATE reservations r SET status = ?, version = r.version + 1, updated_at = now()
+        WHERE r.order_id = ? AND r.status = ?
+        RETURNING r.version,
+                  (SELECT count(*)::int FROM reservation_lines l WHERE l.order_id = r.order_id) AS lines`,
       [rule.to, id, rule.from],
     );
     if (!moved) return unchanged(tx, id);
-    const lines = await queryRows<{ product_id: string }>(
+    await queryRows(
       tx,
-      'SELECT product_id FROM reservation_lines WHERE order_id = ?',
+      `SELECT product_id FROM stock_items
+        WHERE product_id IN (SELECT product_id FROM reservation_lines WHERE order_id = ?)
+        ORDER BY product_id FOR UPDATE`,
       [id],
-    );
-    await lockStock(
-      tx,
-      lines.map((l) => l.product_id),
     );
     const updated = await executeSql(
       tx,
@@ -220,11 +224,11 @@ async function settle(
         WHERE l.order_id = ? AND l.product_id = s.product_id`,
       [rule.onHand, rule.reserved, id],
     );
-    if (updated !== lines.length) {
-      throw new Error(`settled ${updated} of ${lines.length} lines of order ${id}`);
+    if (updated !== moved.lines) {
+      throw new Error(`settled ${updated} of ${moved.lines} lines of order ${id}`);
     }
     return { orderId: id, status: rule.to, shortages: [], changed: true, version: moved.version };
-  });
+  }, IN_TRANSACTION);
 }
 
 interface LockedStock {
