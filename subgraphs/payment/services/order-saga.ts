@@ -15,8 +15,13 @@ export function orderSagaHandlers(payments: PaymentService): EventHandlers {
   return {
     'order.awaiting_payment': async (event, em) => {
       const { orderId, customerId, total, paymentMethod } = event.data;
-      await payments.createPending(em, { orderId, customerId, amount: total, paymentMethod });
-      await payments.charge(em, orderId);
+      const pending = await payments.createPending(em, {
+        orderId,
+        customerId,
+        amount: total,
+        paymentMethod,
+      });
+      await payments.charge(em, orderId, pending);
     },
 
     'order.cancelled': async (event, em) => {

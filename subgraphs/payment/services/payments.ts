@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { TransactionPropagation, type EntityManager } from '@mikro-orm/postgresql';
 import { isUuid, uuidv7 } from '../../../platform/ids.js';
 import { recordEvent } from '../../../platform/events/index.js';
 import { executeSql, queryRows } from '../../../platform/events/sql.js';
@@ -25,6 +25,13 @@ export class InvalidPaymentRequest extends Error {
 }
 
 const MAX_AMOUNT = 2_147_483_647;
+
+/**
+ * Join the caller's transaction (a Kafka handler's, which a failure rolls
+ * back whole), or start one: a savepoint would add two round trips and undo
+ * nothing the caller would keep.
+ */
+const IN_TRANSACTION = { propagation: TransactionPropagation.REQUIRED };
 
 const amountOf = (payment: Payment): Amount => ({
   amount: payment.amount,
@@ -78,10 +85,14 @@ export class PaymentService {
   /**
    * Charges a PENDING payment: SUCCEEDED, or FAILED with the processor's
    * reason, with payment.succeeded / payment.failed in the same transaction.
-   * Any other status is left alone.
+   * Any other status is left alone. `pending` is the payment as the caller
+   * just read or created it in this transaction, which spares reading it again.
    */
-  async charge(em: EntityManager, orderId: string): Promise<PaymentOutcome> {
-    const payment = await this.mustFind(em, orderId);
+  async charge(em: EntityManager, orderId: string, pending?: Payment): Promise<PaymentOutcome> {
+    const payment =
+      pending?.status === 'PENDING' && pending.orderId === orderId.toLowerCase()
+        ? pending
+        : await this.mustFind(em, orderId);
     if (payment.status !== 'PENDING') return { payment, changed: false };
     const result = await this.processor.charge({
       paymentId: payment.id,
@@ -90,26 +101,27 @@ export class PaymentService {
       idempotencyKey: `charge:${payment.id}`,
     });
     return em.transactional(async (tx) => {
-      const version = await this.move(tx, payment.id, 'PENDING', chargeChanges(result));
-      if (version === null) return { payment: await this.mustFind(tx, orderId), changed: false };
+      const change = chargeChanges(result);
+      const moved = await this.move(tx, payment.id, 'PENDING', change);
+      if (moved === null) return { payment: await this.mustFind(tx, orderId), changed: false };
       const base = { orderId: payment.orderId, paymentId: payment.id, amount: amountOf(payment) };
       if (result.outcome === 'succeeded') {
         await recordEvent(tx, {
           type: 'payment.succeeded',
           aggregateId: payment.id,
-          aggregateVersion: version,
+          aggregateVersion: moved.version,
           data: base,
         });
       } else {
         await recordEvent(tx, {
           type: 'payment.failed',
           aggregateId: payment.id,
-          aggregateVersion: version,
+          aggregateVersion: moved.version,
           data: { ...base, failureReason: result.failureReason },
         });
       }
-      return { payment: await this.mustFind(tx, orderId), changed: true };
-    });
+      return { payment: { ...payment, ...change, ...moved }, changed: true };
+    }, IN_TRANSACTION);
   }
 
   /**
@@ -128,19 +140,19 @@ export class PaymentService {
       idempotencyKey: `refund:${payment.id}`,
     });
     return em.transactional(async (tx) => {
-      const version = await this.move(tx, payment.id, 'SUCCEEDED', {
+      const moved = await this.move(tx, payment.id, 'SUCCEEDED', {
         status: 'REFUNDED',
         refundRef,
       });
-      if (version === null) return { payment: await this.mustFind(tx, orderId), changed: false };
+      if (moved === null) return { payment: await this.mustFind(tx, orderId), changed: false };
       await recordEvent(tx, {
         type: 'payment.refunded',
         aggregateId: payment.id,
-        aggregateVersion: version,
+        aggregateVersion: moved.version,
         data: { orderId: payment.orderId, paymentId: payment.id, amount: amountOf(payment) },
       });
       return { payment: await this.mustFind(tx, orderId), changed: true };
-    });
+    }, IN_TRANSACTION);
   }
 
   async find(em: EntityManager, orderId: string): Promise<Payment | null> {
@@ -159,14 +171,14 @@ export class PaymentService {
     return payment;
   }
 
-  /** Compare-and-set of the status; the new version, or null when the payment had moved on. */
+  /** Compare-and-set of the status; the new version and time, or null when the payment had moved on. */
   private async move(
     em: EntityManager,
     paymentId: string,
     from: PaymentStatus,
     to: StatusChange,
-  ): Promise<number | null> {
-    const [row] = await queryRows<{ version: number }>(
+  ): Promise<{ version: number; updatedAt: Date } | null> {
+    const [row] = await queryRows<{ version: number; updated_at: Date }>(
       em,
       `UPDATE payments
           SET status = ?,
@@ -176,7 +188,7 @@ export class PaymentService {
               version = version + 1,
               updated_at = now()
         WHERE id = ? AND status = ?
-        RETURNING version`,
+        RETURNING version, updated_at`,
       [
         to.status,
         to.failureReason ?? null,
@@ -186,7 +198,7 @@ export class PaymentService {
         from,
       ],
     );
-    return row?.version ?? null;
+    return row ? { version: row.version, updatedAt: row.updated_at } : null;
   }
 }
 
