@@ -28,16 +28,22 @@ export class PlaceOrderService {
     const request = parsePlaceOrderInput(rawInput);
     const fingerprint = requestFingerprint(request);
 
-    // A retry must be answered even if prices or availability changed since.
-    const earlier = await findByKey(ctx.em, customerId, request.idempotencyKey);
-    if (earlier) return sameRequestOrRefuse(earlier, fingerprint);
-
-    const catalog = await readCatalog(
-      ctx.em,
-      request.items.map((i) => i.productId),
-      this.settings.catalogWait ?? DEFAULT_CATALOG_WAIT,
-    );
-    const priced = priceOrder(request.items, catalog);
+    // A retry is the rare case: the unique index on (customer, key) tells it
+    // apart without a lookup on every order. It must still be answered with
+    // its order even if prices or availability changed since.
+    let priced: PricedOrder;
+    try {
+      const catalog = await readCatalog(
+        ctx.em,
+        request.items.map((i) => i.productId),
+        this.settings.catalogWait ?? DEFAULT_CATALOG_WAIT,
+      );
+      priced = priceOrder(request.items, catalog);
+    } catch (err) {
+      const earlier = await findByKey(ctx.em, customerId, request.idempotencyKey);
+      if (earlier) return sameRequestOrRefuse(earlier, fingerprint);
+      throw err;
+    }
 
     try {
       const order = await ctx.em.transactional((em) =>
@@ -46,7 +52,7 @@ export class PlaceOrderService {
       ctx.logger.info({ orderId: order.id, total: order.totalAmount }, 'order placed');
       return order;
     } catch (err) {
-      // A concurrent request with the same key won the unique index: answer with its order.
+      // An earlier or concurrent request with the same key holds the unique index: answer with its order.
       if (err instanceof UniqueConstraintViolationException) {
         const winner = await findByKey(ctx.em, customerId, request.idempotencyKey);
         if (winner) return sameRequestOrRefuse(winner, fingerprint);
