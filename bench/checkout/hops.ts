@@ -11,7 +11,11 @@ import type { Outcome } from './outcomes.js';
  * the producing transaction, before its commit), the outbox row's
  * `published_at` (after Kafka acknowledged it), and each consumer's inbox
  * `handled_at` (the start of the transaction that handled it). All clocks
- * are this machine's.
+ * are this machine's. `published_at` is written after Kafka acknowledged
+ * the batch, so a fast consumer can start before it (a small negative
+ * "Kafka →" hop); a consumer handling several events in one transaction
+ * stamps them all with its start, so the "handler" hop of later events in
+ * the chunk includes the earlier ones' work.
  */
 
 interface EventTimes {
