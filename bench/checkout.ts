@@ -12,6 +12,7 @@ import { measureHops } from './checkout/hops.js';
 import { runPhase } from './checkout/load.js';
 import { OutcomeTracker } from './checkout/outcomes.js';
 import { checkOversell } from './checkout/oversell.js';
+import { statusesOf } from './checkout/unseen.js';
 import { markdown, summary, type PhaseResult } from './checkout/report.js';
 
 /**
@@ -189,9 +190,19 @@ async function run() {
         SETTLE_TIMEOUT_MS,
       );
       const hops = await measureHops(db, run, tracker.outcomes);
-      phases.push({ figures, backlog, cpu: shares, hops });
-      if (!settled) {
-        say('the system did not settle; no further phases');
+      const unseen = settled
+        ? undefined
+        : await statusesOf(
+            db,
+            run.orders.flatMap((o) =>
+              o.orderId && !tracker.outcomes.has(o.orderId) ? [o.orderId] : [],
+            ),
+          );
+      phases.push({ figures, backlog, cpu: shares, hops, unseen });
+      if (unseen) {
+        say(
+          `the system did not settle (unseen orders by status: ${JSON.stringify(unseen)}); no further phases`,
+        );
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, 2_000));

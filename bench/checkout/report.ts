@@ -12,6 +12,8 @@ export interface PhaseResult {
   backlog: BacklogSnapshot | null;
   cpu: CpuShare[];
   hops: HopFigures[];
+  /** When the phase never settled: its orders not seen final on the subscription, by status in the order database. */
+  unseen?: Record<string, number>;
 }
 
 export interface CheckoutResult {
@@ -135,6 +137,18 @@ export function markdown(result: CheckoutResult): string {
     '',
     phaseTable(result.phases),
     '',
+    ...result.phases
+      .filter((p) => p.unseen)
+      .map(
+        (p) =>
+          `- ${p.figures.rate}/s never settled: orders whose final state the subscriber never saw, by status in the order database: ${Object.entries(
+            p.unseen!,
+          )
+            .map(([status, n]) => `${status} ${n}`)
+            .join(
+              ', ',
+            )} (CONFIRMED/CANCELLED there: the saga finished, the subscription missed it).`,
+      ),
     `- p99 placeOrder → CONFIRMED at ${GOAL_P99_RATE} orders/s: ${ms(g.p99)} (goal < ${GOAL_P99_MS} ms): ${goal(g.p99Met)}`,
     `- highest rate sustained: ${g.ceiling ? `${g.ceiling} orders/s` : 'none'} (goal ≥ ${GOAL_CEILING} orders/s on this 2-core machine): ${goal(g.ceilingMet)}`,
     `- oversell: ${oversell.violations.length === 0 ? '**none**' : `**${oversell.violations.length} violations**`} over ${oversell.products} products (${oversell.exhausted} limited products sold out, so later orders for them were refused OUT_OF_STOCK)`,
