@@ -26,7 +26,7 @@ import type { GatewayContext } from './context.js';
 import { queryLimitsRule } from './edge/query-limits.js';
 import { bodyErrorHandler, edgeFormatError } from './edge/edge-errors.js';
 import { rateLimitPlugin } from './edge/rate-limit.js';
-import { deduplicateInflight, stringifyResult } from './edge/inflight-dedup.js';
+import { deduplicateInflight, sendSharedBytes, stringifyResult } from './edge/inflight-dedup.js';
 import { inflightShared } from './edge/subgraph-metrics.js';
 import {
   loadTrustedDocuments,
@@ -166,7 +166,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     ),
   );
   app.use(metricsRouter('gateway'));
-  app.use('/graphql', express.json({ limit: config.MAX_REQUEST_BODY_BYTES }), bodyErrorHandler);
+  app.use(
+    '/graphql',
+    express.json({ limit: config.MAX_REQUEST_BODY_BYTES }),
+    bodyErrorHandler,
+    sendSharedBytes,
+  );
   app.use(
     '/graphql',
     (req, _res, next) => runWithTrace(sanitizeTraceId(req.headers[TRACE_HEADER]), next),

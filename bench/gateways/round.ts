@@ -111,14 +111,13 @@ export async function runRound(
       sampled: await sampler.stop(),
       rssMb: rss.stop(),
     };
-    if (measured.non2xx || tooManySocketErrors(measured)) {
-      throw new Error(
-        `${config.id}: ${measured.non2xx} non-2xx answers and ${measured.errors} socket errors under load`,
-      );
+    // A wrong status fails the bench; timeouts (wrk's 10 s) are a slow gateway's result, reported.
+    if (measured.non2xx) {
+      throw new Error(`${config.id}: ${measured.non2xx} non-2xx answers under load`);
     }
     await checkAnswer(config.id, url, options.reference, 'after the load');
     options.log(
-      `  ${config.id.padEnd(16)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  RSS ${result.rssMb.toFixed(0)} MB  CPU gateway ${result.gatewayCpu.toFixed(0)}% (${result.cpuMsPerRequest.toFixed(1)} ms/request) subgraphs ${result.subgraphsCpu.toFixed(0)}%`,
+      `  ${config.id.padEnd(16)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  RSS ${result.rssMb.toFixed(0)} MB  CPU gateway ${result.gatewayCpu.toFixed(0)}% (${result.cpuMsPerRequest.toFixed(1)} ms/request) subgraphs ${result.subgraphsCpu.toFixed(0)}%${measured.errors ? `, ${measured.errors} timeouts/socket errors` : ''}`,
     );
     return result;
   } catch (err) {

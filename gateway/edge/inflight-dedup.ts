@@ -3,8 +3,10 @@ import type {
   GatewayExecutor,
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
+import type { NextFunction, Request, Response } from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { identityScope } from '../../platform/identity.js';
+import { Lru } from '../../platform/lru.js';
 import type { GatewayContext } from '../context.js';
 
 /**
@@ -62,8 +64,27 @@ export function stringifyResult(value: FormattedExecutionResult): string {
   const known = serialised.get(data);
   if (known) return known;
   const text = `${JSON.stringify(value)}\n`;
-  if (known === null) serialised.set(data, text);
+  if (known === null) {
+    serialised.set(data, text);
+    encoded.set(text, Buffer.from(text));
+  }
   return text;
+}
+
+/** The bytes of the last few shared serialisations, so each is UTF-8 encoded once too. */
+const encoded = new Lru<string, Buffer>(16);
+
+/**
+ * Express middleware: a response body that is a shared serialisation goes out
+ * as its bytes, encoded once, instead of being encoded again per response
+ * (for a large answer shared by many requests, the encoding was the biggest
+ * remaining cost per request).
+ */
+export function sendSharedBytes(_req: Request, res: Response, next: NextFunction): void {
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) =>
+    send(typeof body === 'string' ? (encoded.get(body) ?? body) : body);
+  next();
 }
 
 function sharing(executor: GatewayExecutor, stats: DedupStats): GatewayExecutor {
