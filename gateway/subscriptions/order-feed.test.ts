@@ -130,4 +130,53 @@ describe('OrderFeed', () => {
     feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 2 });
     expect(resolver.calls).toHaveLength(0);
   });
+
+  it('tries a resolution that failed transiently again, so a final state is not lost', async () => {
+    let calls = 0;
+    const feed = new OrderFeed(
+      async () => {
+        calls += 1;
+        return calls < 3
+          ? {
+              order: null,
+              version: null,
+              status: null,
+              errors: [{ message: 'down', extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }],
+            }
+          : { order: { version: 5 }, version: 5, status: 'DELIVERED', errors: [] };
+      },
+      logger,
+      [5, 5],
+    );
+    const subscriber = new Recorder(queryFor(CUSTOMER), ORDER);
+    feed.add(subscriber);
+    feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 5 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toBe(3);
+    expect(subscriber.got.at(-1)).toEqual({ orderId: ORDER, version: 5 });
+  });
+
+  it('gives up after its last retry and does not retry once nobody is waiting', async () => {
+    let calls = 0;
+    const failing = async (): Promise<Resolution> => {
+      calls += 1;
+      return {
+        order: null,
+        version: null,
+        status: null,
+        errors: [{ message: 'down', extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }],
+      };
+    };
+    const feed = new OrderFeed(failing, logger, [5, 5]);
+    const remove = feed.add(new Recorder(queryFor(CUSTOMER), ORDER));
+    feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 5 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toBe(3);
+
+    calls = 0;
+    feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 6 });
+    remove();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toBe(1);
+  });
 });

@@ -31,6 +31,22 @@ export type ResolveOrder = (orderId: string, query: OrderQuery) => Promise<Resol
 
 const NIL_ORDER_ID = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * A resolution that failed for a transient reason (a subgraph unavailable, an
+ * internal error) is tried again after these delays while its subscribers
+ * still lack the state: an order's last event (DELIVERED, CANCELLED) has no
+ * later event to bring it, and its subscribers would otherwise never see it.
+ */
+export const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
+const TRANSIENT_CODES = new Set(['SUBGRAPH_UNAVAILABLE', 'INTERNAL_SERVER_ERROR']);
+
+function failedTransiently(resolution: Resolution): boolean {
+  return (
+    resolution.order === null &&
+    resolution.errors.some((e) => TRANSIENT_CODES.has(String(e.extensions?.code)))
+  );
+}
+
 interface Run {
   orderId: string;
   customerId: string | null;
@@ -45,10 +61,13 @@ export class OrderFeed {
   /** Resolutions in flight, by order and share key. */
   private readonly runs = new Map<string, Run>();
   private readonly warmed = new Set<string>();
+  /** Failed attempts in a row, by order and share key. */
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly resolve: ResolveOrder,
     private readonly logger: Logger,
+    private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
   ) {}
 
   get subscriberCount(): number {
@@ -147,12 +166,35 @@ export class OrderFeed {
         };
       }
       this.deliver(run, resolution);
+      this.retryIfFailed(key, run, resolution);
       for (const done of waiting) done();
       if (!run.queued) break;
       waiting = run.queued;
       run.queued = null;
     }
     this.runs.delete(key);
+  }
+
+  private retryIfFailed(key: string, run: Run, resolution: Resolution): void {
+    if (!failedTransiently(resolution)) {
+      this.failures.delete(key);
+      return;
+    }
+    const attempt = this.failures.get(key) ?? 0;
+    const delay = this.retryDelaysMs[attempt];
+    if (delay === undefined) {
+      this.failures.delete(key);
+      this.logger.warn({ orderId: run.orderId }, 'order subscription resolution kept failing');
+      return;
+    }
+    this.failures.set(key, attempt + 1);
+    setTimeout(() => {
+      const waiting = [...this.candidates(run.orderId, run.customerId)].some(
+        (s) => s.query.shareKey === run.query.shareKey,
+      );
+      if (waiting) void this.schedule(run.orderId, run.customerId, run.query);
+      else this.failures.delete(key);
+    }, delay).unref();
   }
 
   private deliver(run: Run, resolution: Resolution): void {
