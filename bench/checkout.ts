@@ -1,5 +1,6 @@
 import { startStack, type StackHandle } from '../scripts/lib/stack.js';
-import { deleteKafkaNames, deleteRedisKeys, dropDatabases } from '../test/support/cleanup.js';
+import { dropDatabases } from '../test/support/cleanup.js';
+import { removeRunData } from './lib/cleanup.js';
 import { buildTestEnv, newRunId } from '../test/support/test-env.js';
 import type { Bench } from './lib/bench.js';
 import { analysePhase } from './checkout/analysis.js';
@@ -231,10 +232,7 @@ async function run() {
     await probe.close();
     await db.close().catch(() => undefined);
     await stack?.stop();
-    const mine = (name: string) => name.startsWith(env.KAFKA_TOPIC_PREFIX!);
-    await deleteKafkaNames(env.KAFKA_BROKERS!, mine).catch(() => undefined);
-    await deleteRedisKeys(env.REDIS_URL!, `${env.REDIS_KEY_PREFIX}*`).catch(() => 0);
-    await dropDatabases(env.DATABASE_URL!, DATABASE).catch(() => []);
+    await removeRunData(env, DATABASE);
   }
 }
 

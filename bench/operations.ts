@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSubgraphConfig } from '../platform/config.js';
-import { deleteKafkaNames, deleteRedisKeys, dropDatabases } from '../test/support/cleanup.js';
+import { dropDatabases } from '../test/support/cleanup.js';
+import { removeRunData } from './lib/cleanup.js';
 import type { Bench, BenchResult } from './lib/bench.js';
 import { ensureWrk } from './lib/wrk.js';
 import { catalogCache } from './operations/catalog-cache.js';
@@ -164,12 +165,7 @@ async function run(): Promise<BenchResult> {
     for (const stack of stacks.reverse()) await stack.stop();
     if (profile.dir)
       console.log(`CPU profiles (${[...profile.labels].join(', ')}): ${profile.dir}`);
-    const ours = (name: string) => name.startsWith(ops.prefix);
-    await deleteKafkaNames(env.KAFKA_BROKERS!, ours).catch((err: Error) =>
-      console.warn(`could not delete the run's topics: ${err.message}`),
-    );
-    await deleteRedisKeys(env.REDIS_URL!, `${ops.prefix}:*`).catch(() => 0);
-    await dropDatabases(env.DATABASE_URL!, DATABASE).catch(() => []);
+    await removeRunData(env, DATABASE);
   }
 }
 

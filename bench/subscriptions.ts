@@ -4,7 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startStack, type StackHandle } from '../scripts/lib/stack.js';
-import { deleteKafkaNames, deleteRedisKeys, dropDatabases } from '../test/support/cleanup.js';
+import { removeRunData } from './lib/cleanup.js';
 import { buildTestEnv } from '../test/support/test-env.js';
 import type { Bench, BenchResult } from './lib/bench.js';
 import { goal, ms, table } from './lib/report.js';
@@ -409,10 +409,7 @@ async function run(): Promise<BenchResult> {
     for (const client of clients) client.close();
     await consumer.disconnect().catch(() => undefined);
     await stack?.stop();
-    const mine = (name: string) => name.startsWith(env.KAFKA_TOPIC_PREFIX!);
-    await deleteKafkaNames(env.KAFKA_BROKERS!, mine).catch(() => undefined);
-    await deleteRedisKeys(env.REDIS_URL!, `${env.REDIS_KEY_PREFIX}*`).catch(() => 0);
-    await dropDatabases(env.DATABASE_URL!, DATABASE).catch(() => []);
+    await removeRunData(env, DATABASE);
   }
 }
 
