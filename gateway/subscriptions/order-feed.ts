@@ -33,9 +33,12 @@ const NIL_ORDER_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * A resolution that failed for a transient reason (a subgraph unavailable, an
- * internal error) is tried again after these delays while its subscribers
- * still lack the state: an order's last event (DELIVERED, CANCELLED) has no
- * later event to bring it, and its subscribers would otherwise never see it.
+ * internal error) is tried again after these delays, then every last delay,
+ * for as long as subscribers still lack the state: an order's last event
+ * (DELIVERED, CANCELLED) has no later event to bring it, and its subscribers
+ * would otherwise never see it. Under overload the order subgraph can refuse
+ * for longer than any fixed number of tries (its breaker open), so there is
+ * no last try: the subscribers leaving is what ends it.
  */
 export const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
 const TRANSIENT_CODES = new Set(['SUBGRAPH_UNAVAILABLE', 'INTERNAL_SERVER_ERROR']);
@@ -181,12 +184,13 @@ export class OrderFeed {
       return;
     }
     const attempt = this.failures.get(key) ?? 0;
-    const delay = this.retryDelaysMs[attempt];
-    if (delay === undefined) {
-      this.failures.delete(key);
-      this.logger.warn({ orderId: run.orderId }, 'order subscription resolution kept failing');
-      return;
+    const last = this.retryDelaysMs.length - 1;
+    if (attempt === last + 1) {
+      // Said once per streak: the retries go on at the longest delay.
+      this.logger.warn({ orderId: run.orderId }, 'order subscription resolution keeps failing');
     }
+    const delay = this.retryDelaysMs[Math.min(attempt, last)];
+    if (delay === undefined) return;
     this.failures.set(key, attempt + 1);
     setTimeout(() => {
       const waiting = [...this.candidates(run.orderId, run.customerId)].some(

@@ -87,6 +87,45 @@ describe('OrderStream', () => {
     expect((await s.next()).value).toMatchObject({ data: { orderUpdated: { id: OTHER } } });
   });
 
+  it('tells a live client about a transient failure once, then the state once it resolves', async () => {
+    const s = stream();
+    s.goLive();
+    const down = {
+      order: null,
+      version: null,
+      status: null,
+      errors: [{ message: 'down', extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }],
+    };
+    s.offer(ORDER, down);
+    s.offer(ORDER, down);
+    s.offer(ORDER, down);
+    s.offer(ORDER, state(3));
+    s.offer(ORDER, down);
+    const first = (await s.next()).value;
+    expect(first?.errors?.[0]?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
+    expect((await s.next()).value).toMatchObject({ data: { orderUpdated: { version: 3 } } });
+    // A new streak after a state is told again.
+    const again = (await s.next()).value;
+    expect(again?.errors?.[0]?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
+  });
+
+  it('keeps every order of a busy myOrderUpdates client, merged to its newest state', async () => {
+    const s = stream({ orderId: null, customerId: 'u', completeOnFinal: false });
+    s.goLive();
+    const ids = Array.from(
+      { length: MAX_BUFFERED * 4 },
+      (_, i) => `0190f5c2-0000-7000-8000-${String(i).padStart(12, '0')}`,
+    );
+    for (const v of [1, 2]) for (const id of ids) s.offer(id, state(v, 'PENDING', id));
+    const seen = new Map<string, number>();
+    for (let i = 0; i < ids.length; i++) {
+      const order = (await s.next()).value?.data?.orderUpdated as { id: string; version: number };
+      seen.set(order.id, order.version);
+    }
+    expect(seen.size).toBe(ids.length);
+    expect([...seen.values()].every((v) => v === 2)).toBe(true);
+  });
+
   it('refuses to go live when the current state came back FORBIDDEN', () => {
     const onClose = vi.fn();
     const s = stream({ onClose });

@@ -11,6 +11,13 @@ import { errorsFor, type OrderQuery, type Resolution } from './order-query.js';
  */
 
 export const MAX_BUFFERED = 16;
+/**
+ * After merging, at most this many orders' states wait for a slow
+ * `myOrderUpdates` client (each a reference to a shared result). Beyond it
+ * the stream ends with RATE_LIMITED: the client resubscribes and reads its
+ * orders' current states with a query.
+ */
+export const MAX_ORDERS_BUFFERED = 256;
 const FINAL_STATUSES = new Set(['DELIVERED', 'CANCELLED']);
 
 /** Ends the stream with an error (graphql-ws sends it as an `error` message). */
@@ -65,6 +72,8 @@ export class OrderStream implements AsyncGenerator<ExecutionResult, void, unknow
   private failure: GraphQLError | null = null;
   private finished = false;
   private closed = false;
+  /** A transient failure was told to the client and no state has followed it yet. */
+  private failing = false;
   private readonly expiry: NodeJS.Timeout;
 
   constructor(private readonly options: OrderStreamOptions) {
@@ -106,7 +115,10 @@ export class OrderStream implements AsyncGenerator<ExecutionResult, void, unknow
         return;
       }
       if (CODES_THAT_END.has(String(error.extensions.code))) return this.fail(error);
-      // A transient failure (a subgraph down): tell the client; the next event retries.
+      // A transient failure (a subgraph down): tell the client once, not at every
+      // retry of the feed; the state follows when a retry or the next event succeeds.
+      if (this.failing) return;
+      this.failing = true;
       this.push({
         orderId: null,
         final: false,
@@ -115,6 +127,7 @@ export class OrderStream implements AsyncGenerator<ExecutionResult, void, unknow
       return;
     }
     if (!this.live) this.initialFailure = null;
+    this.failing = false;
     if (resolution.version <= this.knownVersion(orderId)) return;
     if (this.orderId) this.version = resolution.version;
     else (this.versions ??= new Map()).set(orderId, resolution.version);
@@ -187,7 +200,7 @@ export class OrderStream implements AsyncGenerator<ExecutionResult, void, unknow
       newest.set(item.orderId, item);
     }
     this.buffer = [...newest.values()];
-    if (this.buffer.length > MAX_BUFFERED) {
+    if (this.buffer.length > MAX_ORDERS_BUFFERED) {
       // Only `myOrderUpdates` with more orders changing than it can take gets here.
       this.fail(
         new GraphQLError('Subscriber too slow: resubscribe', {
