@@ -91,6 +91,19 @@ const subgraphShape = {
   ORDER_TTL: duration.prefault('15m'),
   /** Lifetime of catalogue cache entries; `0` turns the cache off (reads go to PostgreSQL). */
   CATALOG_CACHE_TTL: duration.prefault('300s'),
+  /**
+   * placeOrder admission (order service, decision 14): new orders are refused
+   * with RATE_LIMITED once the saga's events wait this long (smoothed) before
+   * the order consumer handles them, and admitted again once they wait no
+   * longer than ORDER_ADMISSION_RESUME_DELAY. Normal load stays well under a
+   * second on a 2-core machine.
+   */
+  ORDER_ADMISSION_SHED_DELAY: duration.prefault('1500ms'),
+  ORDER_ADMISSION_RESUME_DELAY: duration.prefault('500ms'),
+  /** placeOrder calls in progress in one order process beyond which a new one is refused. */
+  ORDER_ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(128),
+  /** placeOrder transactions at once per order process (of its 10 pooled connections). */
+  ORDER_PLACE_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(4),
 };
 
 const gatewayShape = {
@@ -159,7 +172,12 @@ const notificationsShape = {
   NOTIFICATIONS_PORT: port.default(DEFAULT_PORTS.notifications),
 };
 
-const subgraphSchema = z.object(subgraphShape);
+const subgraphSchema = z
+  .object(subgraphShape)
+  .refine((c) => c.ORDER_ADMISSION_RESUME_DELAY < c.ORDER_ADMISSION_SHED_DELAY, {
+    message: 'must be below ORDER_ADMISSION_SHED_DELAY',
+    path: ['ORDER_ADMISSION_RESUME_DELAY'],
+  });
 const notificationsSchema = z.object(notificationsShape);
 const gatewaySchema = z.object(gatewayShape);
 

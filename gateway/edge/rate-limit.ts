@@ -6,6 +6,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayContext } from '../context.js';
+import { AdmissionHold, refusalHeaders, refusedBySubgraph } from './admission-hold.js';
 
 /**
  * Request budgets per caller, kept in Redis so every gateway instance shares
@@ -18,6 +19,12 @@ import type { GatewayContext } from '../context.js';
  * Redis down → fail open (docs/decisions/0010-rate-limits-fail-open.md): the
  * request is served, a warning is logged (once per outage) and
  * `rate_limiter_unavailable_total` counts it.
+ *
+ * A subgraph can refuse too (the order service's admission control,
+ * docs/decisions/0014): its RATE_LIMITED comes back as an execution error,
+ * which Apollo would send with HTTP 200. Clients get it the way they get the
+ * limiter's own (HTTP 429, Retry-After), and placeOrder is briefly refused
+ * here without asking the order service again (admission-hold.ts).
  */
 export interface RateLimits {
   points: number;
@@ -84,6 +91,7 @@ export function rateLimitPlugin(
     points: limits.placeOrderPoints,
   });
   let warned = false;
+  const hold = new AdmissionHold();
 
   async function spend(limiter: RateLimiterRedis, budget: string, key: string): Promise<void> {
     try {
@@ -106,16 +114,33 @@ export function rateLimitPlugin(
       const key = contextValue.identity
         ? `user:${contextValue.identity.userId}`
         : `ip:${contextValue.clientIp ?? 'unknown'}`;
+      let placing = false;
       return {
         async didResolveOperation({ operation, document }) {
-          await spend(all, 'all', key);
           const fragments = new Map(
             document.definitions.flatMap((d) =>
               d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [],
             ),
           );
-          if (operation && placesOrder(operation, fragments))
-            await spend(orders, 'placeOrder', key);
+          placing = !!operation && placesOrder(operation, fragments);
+          const held = placing ? hold.refusal() : null;
+          if (held) {
+            limited.inc({ budget: held.service });
+            throw held.error;
+          }
+          await spend(all, 'all', key);
+          if (placing) await spend(orders, 'placeOrder', key);
+        },
+        async willSendResponse({ response }) {
+          // The limiter's own refusals already carry their status (request errors).
+          if (response.body.kind !== 'single' || response.http.status === 429) return;
+          const refusal = refusedBySubgraph(response.body.singleResult.errors);
+          if (!refusal) return;
+          limited.inc({ budget: refusal.service });
+          if (placing) hold.learn(refusal);
+          const { status, headers } = refusalHeaders(refusal.retryAfter);
+          response.http.status = status;
+          for (const [name, value] of headers) response.http.headers.set(name, value);
         },
       };
     },

@@ -11,6 +11,8 @@ import { createExpiryTask } from './services/order-expiry.js';
 import { OrderQueryService } from './services/order-queries.js';
 import { PlaceOrderService } from './services/place-order.js';
 import { sagaHandlers } from './services/saga-handlers.js';
+import { OrderAdmission } from './services/admission/order-admission.js';
+import { observingDelay, SagaDelay } from './services/admission/saga-delay.js';
 
 /** Orders: placement, the lifecycle state machine, and the catalogue price projection. */
 export const orderSubgraph: SubgraphModule<OrderContext> = {
@@ -19,7 +21,20 @@ export const orderSubgraph: SubgraphModule<OrderContext> = {
   entities,
   migrations,
   async setup(runtime) {
-    const placing = new PlaceOrderService({ orderTtlMs: runtime.config.ORDER_TTL });
+    const { config } = runtime;
+    // The saga's own progress decides whether new orders are taken (decision 14).
+    const sagaDelay = new SagaDelay();
+    const admission = new OrderAdmission(
+      {
+        shedAboveMs: config.ORDER_ADMISSION_SHED_DELAY,
+        resumeBelowMs: config.ORDER_ADMISSION_RESUME_DELAY,
+        maxInFlight: config.ORDER_ADMISSION_MAX_IN_FLIGHT,
+        concurrency: config.ORDER_PLACE_CONCURRENCY,
+      },
+      sagaDelay,
+      runtime.logger.child({ component: 'order-admission' }),
+    );
+    const placing = new PlaceOrderService({ orderTtlMs: config.ORDER_TTL, admission });
     const commands = new OrderCommandService();
     const queries = new OrderQueryService();
     return {
@@ -28,7 +43,11 @@ export const orderSubgraph: SubgraphModule<OrderContext> = {
       background: [
         createOutboxRelay(runtime),
         createConsumer(runtime, {
-          handlers: { ...catalogHandlers, ...sagaHandlers(runtime.logger) },
+          // Catalogue events are not timed: a new service reads their whole history.
+          handlers: {
+            ...catalogHandlers,
+            ...observingDelay(sagaHandlers(runtime.logger), sagaDelay),
+          },
           // Each handler locks one order (or product) row: chunks seldom meet.
           eventsPerTransaction: 16,
         }),

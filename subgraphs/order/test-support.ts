@@ -28,12 +28,16 @@ export interface TestOrderService {
   em(): EntityManager;
   /** Raw SQL on the service's database, for assertions on what was (not) written. */
   sql<Row extends object>(query: string, params?: unknown[]): Promise<Row[]>;
-  /** Publishes an event on the broker as another service's relay would. */
+  /**
+   * Publishes an event on the broker as another service's relay would;
+   * `occurredAt` (default now) dates it, e.g. as an event that waited in a backlog.
+   */
   publish<T extends EventType>(
     type: T,
     aggregateId: string,
     aggregateVersion: number,
     data: EventData<T>,
+    occurredAt?: Date,
   ): Promise<EventEnvelope<T>>;
   /** Stops the service and removes its database, topics, groups and Redis keys. */
   stop(): Promise<void>;
@@ -68,12 +72,13 @@ export async function startOrderService(
     async sql<Row extends object>(query: string, params: unknown[] = []) {
       return (await pool.query(query, params)).rows as Row[];
     },
-    async publish(type, aggregateId, aggregateVersion, data) {
+    async publish(type, aggregateId, aggregateVersion, data, occurredAt) {
       if (!producer) {
         producer = kafka.producer({ allowAutoTopicCreation: false });
         await producer.connect();
       }
       const envelope = buildEnvelope({ type, aggregateId, aggregateVersion, data });
+      if (occurredAt) envelope.occurredAt = occurredAt.toISOString();
       await producer.send({
         topic: `${topicPrefix}${topicOf(domainOf(type))}`,
         messages: [

@@ -7,11 +7,14 @@ import { readCatalog, DEFAULT_CATALOG_WAIT, type CatalogWait } from './catalog-p
 import { parsePlaceOrderInput, requestFingerprint, type PlaceOrderRequest } from './order-input.js';
 import { recordLifecycleEvent } from './order-events.js';
 import { priceOrder, type PricedOrder } from './pricing.js';
+import type { OrderAdmission } from './admission/order-admission.js';
 
 export interface PlaceOrderSettings {
   /** How long an order may wait for stock and payment before it expires. */
   orderTtlMs: number;
   catalogWait?: CatalogWait;
+  /** Refuses new orders while the saga is behind; without it every order is admitted. */
+  admission?: OrderAdmission;
 }
 
 /**
@@ -26,6 +29,17 @@ export class PlaceOrderService {
     const customerId = ctx.identity?.userId;
     if (!customerId || !isUuid(customerId)) throw unauthenticated('Sign in to place an order');
     const request = parsePlaceOrderInput(rawInput);
+    // After the checks that cost nothing, before the first read: a refused order changed nothing.
+    const { admission } = this.settings;
+    if (!admission) return this.admitted(ctx, customerId, request);
+    return admission.run(() => this.admitted(ctx, customerId, request));
+  }
+
+  private async admitted(
+    ctx: RequestContext,
+    customerId: string,
+    request: PlaceOrderRequest,
+  ): Promise<Order> {
     const fingerprint = requestFingerprint(request);
 
     // A retry is the rare case: the unique index on (customer, key) tells it

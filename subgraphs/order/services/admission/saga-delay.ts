@@ -1,0 +1,66 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventEnvelope } from '../../../../platform/events/contracts.js';
+
+/**
+ * How far behind the order saga is: the age of the stock and payment events
+ * (time since the other service wrote them) when the order consumer starts
+ * handling them, smoothed over about `smoothingMs` so that one slow event
+ * does not count as a backlog. Kafka's lag in messages was the other
+ * candidate; it is only refreshed when a fetched batch ends (a batch of a
+ * thousand stale events reads as "no lag" until it is done) and its meaning
+ * depends on the rate, whereas an age is the delay customers feel.
+ *
+ * Ages are only measured when events are handled; once none has been for
+ * `idleAfterMs` the consumer has nothing left to do, so the delay is 0
+ * (otherwise a gate closed on a high reading would never see the lower one
+ * it waits for: refusing orders stops their events).
+ */
+export interface SagaDelaySettings {
+  smoothingMs: number;
+  idleAfterMs: number;
+}
+
+export const DEFAULT_SAGA_DELAY: SagaDelaySettings = { smoothingMs: 1_000, idleAfterMs: 2_000 };
+
+export class SagaDelay {
+  private smoothedMs = 0;
+  private lastAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly settings: SagaDelaySettings = DEFAULT_SAGA_DELAY,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** One event about to be handled, written at `occurredAtMs`. */
+  observe(occurredAtMs: number): void {
+    const at = this.now();
+    const age = Math.max(0, at - occurredAtMs);
+    const since = at - this.lastAt;
+    // An exponential average over time, not over events: its meaning does not change with the rate.
+    const weight =
+      since > this.settings.idleAfterMs ? 1 : 1 - Math.exp(-since / this.settings.smoothingMs);
+    this.smoothedMs += (age - this.smoothedMs) * weight;
+    this.lastAt = at;
+  }
+
+  /** The smoothed delay in ms; 0 once the consumer has been idle. */
+  current(): number {
+    return this.now() - this.lastAt > this.settings.idleAfterMs ? 0 : this.smoothedMs;
+  }
+}
+
+type Handler = (event: EventEnvelope, em: EntityManager) => Promise<void>;
+
+/** The same handlers, each reporting its event's age to `delay` before it runs. */
+export function observingDelay<H extends object>(handlers: H, delay: SagaDelay): H {
+  return Object.fromEntries(
+    Object.entries(handlers as Record<string, Handler>).map(([type, handler]) => [
+      type,
+      (event: EventEnvelope, em: EntityManager) => {
+        const occurredAt = Date.parse(event.occurredAt);
+        if (Number.isFinite(occurredAt)) delay.observe(occurredAt);
+        return handler(event, em);
+      },
+    ]),
+  ) as H;
+}
