@@ -4,15 +4,26 @@ import type { Outcome } from './outcomes.js';
 /**
  * Turns a phase's raw records into its figures, and decides whether the
  * phase was sustained: the system kept up with the arrival rate instead of
- * queueing a growing backlog.
+ * queueing a growing backlog. A phase beyond capacity is not sustained, but
+ * it can still be handled well: the excess refused at once (RATE_LIMITED,
+ * admission control) while the orders admitted finish as fast as they are
+ * admitted — `keptUpWithAdmitted`, as opposed to a collapse.
  */
 
 export interface PhaseFigures {
   rate: number;
   seconds: number;
   sent: number;
-  /** placeOrder answered with an order. */
+  /** placeOrder answered with an order (admitted). */
   placed: number;
+  /** Admitted per second over the schedule. */
+  admittedPerSecond: number;
+  /** Refused with RATE_LIMITED: nothing placed. */
+  refused: number;
+  /** How long a refusal took to come back. */
+  refusedP50: number;
+  refusedP99: number;
+  /** Neither placed nor refused (transport errors, other GraphQL errors, user errors). */
   httpErrors: number;
   firstError: string | null;
   confirmed: number;
@@ -22,6 +33,7 @@ export interface PhaseFigures {
   otherCancelled: number;
   /** Placed but no final state seen (when the drain timed out). */
   unfinished: number;
+  /** placeOrder latency of the admitted calls. */
   httpP50: number;
   httpP99: number;
   /** placeOrder sent → CONFIRMED received on the subscription. */
@@ -41,6 +53,8 @@ export interface PhaseFigures {
   /** How late the generator sent, vs the schedule (it must stay ≈ 0 for open-loop figures to hold). */
   sendLagP99: number;
   sustained: boolean;
+  /** Admitted orders finished at the rate they were admitted (whatever was refused), with few errors. */
+  keptUpWithAdmitted: boolean;
   /** Why not, when not. */
   verdict: string;
 }
@@ -72,17 +86,25 @@ export function analysePhase(run: PhaseRun, outcomes: ReadonlyMap<string, Outcom
   let finishedLate = 0;
   let backlogAtMid = 0;
   let backlogAtEnd = 0;
+  let admittedLate = 0;
   let firstError: string | null = null;
   const sendLags: number[] = [];
+  const refusedLatencies: number[] = [];
 
   for (const order of run.orders) {
     sendLags.push(order.sentAt - order.scheduledAt);
-    if (order.answeredAt !== null) httpLatencies.push(order.answeredAt - order.sentAt);
+    const answerMs = order.answeredAt === null ? null : order.answeredAt - order.sentAt;
+    if (order.refused) {
+      if (answerMs !== null) refusedLatencies.push(answerMs);
+      continue;
+    }
     if (!order.orderId) {
       firstError ??= order.error;
       continue;
     }
+    if (answerMs !== null) httpLatencies.push(answerMs);
     placed += 1;
+    if (order.sentAt > mid && order.sentAt <= end) admittedLate += 1;
     const outcome = outcomes.get(order.orderId);
     const finishedAt = outcome?.at ?? Number.POSITIVE_INFINITY;
     if (order.sentAt <= mid && finishedAt > mid) backlogAtMid += 1;
@@ -108,15 +130,21 @@ export function analysePhase(run: PhaseRun, outcomes: ReadonlyMap<string, Outcom
 
   const half = run.seconds / 2;
   const sent = run.orders.length;
-  const httpErrors = sent - placed;
+  const refused = refusedLatencies.length;
+  const httpErrors = sent - placed - refused;
   const finishedPerSecond = finishedLate / half;
+  const admittedLateRate = admittedLate / half;
   const backlogGrowth = backlogAtEnd - backlogAtMid;
   const drainMs = run.drainedAt === null ? null : Math.max(0, run.drainedAt - end);
   const http = sortedOf(httpLatencies);
+  const refusedSorted = sortedOf(refusedLatencies);
   const confirm = sortedOf(confirmLatencies);
 
   const failures: string[] = [];
   if (httpErrors > sent * MAX_ERROR_RATE) failures.push(`${httpErrors} placeOrder errors`);
+  if (refused > sent * MAX_ERROR_RATE) {
+    failures.push(`${refused} refused (${((100 * refused) / sent).toFixed(0)} %)`);
+  }
   if (finishedPerSecond < run.rate * KEEP_UP) {
     failures.push(
       `finished ${finishedPerSecond.toFixed(0)}/s < ${KEEP_UP * 100}% of ${run.rate}/s`,
@@ -126,12 +154,22 @@ export function analysePhase(run: PhaseRun, outcomes: ReadonlyMap<string, Outcom
     failures.push(`backlog grew by ${backlogGrowth} in the second half`);
   }
   if (drainMs === null) failures.push(`${unfinished} orders never finished`);
+  // The same tests against what was admitted instead of what arrived.
+  const keptUpWithAdmitted =
+    httpErrors <= sent * MAX_ERROR_RATE &&
+    finishedPerSecond >= admittedLateRate * KEEP_UP &&
+    backlogGrowth <= Math.max(10, admittedLateRate * GROWTH_SECONDS) &&
+    drainMs !== null;
 
   return {
     rate: run.rate,
     seconds: run.seconds,
     sent,
     placed,
+    admittedPerSecond: placed / run.seconds,
+    refused,
+    refusedP50: percentile(refusedSorted, 50),
+    refusedP99: percentile(refusedSorted, 99),
     httpErrors,
     firstError,
     confirmed,
@@ -151,6 +189,7 @@ export function analysePhase(run: PhaseRun, outcomes: ReadonlyMap<string, Outcom
     drainMs,
     sendLagP99: percentile(sortedOf(sendLags), 99),
     sustained: failures.length === 0,
+    keptUpWithAdmitted,
     verdict: failures.length ? failures.join('; ') : 'sustained',
   };
 }

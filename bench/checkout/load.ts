@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { GraphQLFormattedError } from 'graphql';
 import { PlaceOrderDocument } from '../../client/__generated__/graphql.js';
 import type { GatewayClient } from './client.js';
 import type { BenchCustomer, Catalogue } from './fixtures.js';
@@ -21,6 +22,8 @@ export interface SentOrder {
   orderId: string | null;
   /** Why the request did not place an order (HTTP status, GraphQL error, user error). */
   error: string | null;
+  /** Refused with RATE_LIMITED (admission control): nothing placed, a retry later may be. */
+  refused: boolean;
 }
 
 export interface Sample {
@@ -52,6 +55,12 @@ export interface PhaseOptions {
   tracker: OutcomeTracker;
   /** Called after each sample (progress lines). */
   onSample?: (sample: Sample) => void;
+  /**
+   * Retry a RATE_LIMITED placeOrder after its retryAfter, with the same
+   * idempotencyKey, as a client should (the warm-up needs every order; the
+   * phases measure refusals as they come).
+   */
+  retryRefused?: boolean;
 }
 
 const address = { line1: '1 Bench Street', city: 'Berlin', postalCode: '10115', country: 'DE' };
@@ -78,6 +87,16 @@ export function orderLines(catalogue: Catalogue): { productId: string; quantity:
     : [limited];
 }
 
+const MAX_RETRIES = 10;
+
+/** The retryAfter hint of a RATE_LIMITED answer (seconds), null for any other. */
+function refusal(errors: readonly GraphQLFormattedError[] | undefined): number | null {
+  const refused = errors?.find((e) => e.extensions?.code === 'RATE_LIMITED');
+  if (!refused) return null;
+  const hint = Number(refused.extensions?.retryAfter);
+  return Number.isFinite(hint) && hint > 0 ? hint : 1;
+}
+
 export async function runPhase(options: PhaseOptions): Promise<PhaseRun> {
   const { rate, seconds, client, customers, catalogue, tracker } = options;
   const total = Math.round(rate * seconds);
@@ -99,23 +118,27 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseRun> {
       answeredAt: null,
       orderId: null,
       error: null,
+      refused: false,
     };
     orders.push(order);
     const customer = customers[orders.length % customers.length]!;
+    const input = {
+      idempotencyKey: randomUUID(),
+      items: orderLines(catalogue),
+      shippingAddress: address,
+      paymentMethod: 'pm_card_visa',
+    };
     try {
-      const { status, data, errors } = await client.request(
-        PlaceOrderDocument,
-        {
-          input: {
-            idempotencyKey: randomUUID(),
-            items: orderLines(catalogue),
-            shippingAddress: address,
-            paymentMethod: 'pm_card_visa',
-          },
-        },
-        customer.token,
-      );
+      let answer = await client.request(PlaceOrderDocument, { input }, customer.token);
+      for (let attempt = 1; options.retryRefused && attempt <= MAX_RETRIES; attempt++) {
+        const retryAfter = refusal(answer.errors);
+        if (retryAfter === null) break;
+        await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+        answer = await client.request(PlaceOrderDocument, { input }, customer.token);
+      }
+      const { status, data, errors } = answer;
       const placed = data?.placeOrder;
+      order.refused = refusal(errors) !== null;
       if (placed?.order && !errors?.length) {
         order.orderId = placed.order.id;
         mine.add(order.orderId);

@@ -45,14 +45,24 @@ export function goals(result: CheckoutResult) {
   };
 }
 
+/** Sustained; or past capacity but shedding cleanly (the excess refused, the admitted finished); or not. */
+function verdictOf(f: PhaseFigures): string {
+  if (f.sustained) return 'yes';
+  if (f.refused && f.keptUpWithAdmitted) {
+    return `no, shed: ${num((100 * f.refused) / f.sent)} % refused, admitted orders kept up`;
+  }
+  return `no: ${f.verdict}`;
+}
+
 function phaseTable(phases: readonly PhaseResult[]): string {
   return table(
     [
       'rate',
-      'placed',
+      'placed (admitted/s)',
+      'refused: RATE_LIMITED (answer p50 / p99)',
       'confirmed',
       'rejected',
-      'HTTP p50 / p99',
+      'admitted HTTP p50 / p99',
       '→ CONFIRMED p50 / p99',
       'confirmed/s',
       'finished/s',
@@ -62,7 +72,10 @@ function phaseTable(phases: readonly PhaseResult[]): string {
     ],
     phases.map(({ figures: f }) => [
       `${f.rate}/s`,
-      `${f.placed}${f.httpErrors ? ` (+${f.httpErrors} errors)` : ''}`,
+      `${f.placed}${f.httpErrors ? ` (+${f.httpErrors} errors)` : ''} (${num(f.admittedPerSecond)}/s)`,
+      f.refused
+        ? `${f.refused} (${num((100 * f.refused) / f.sent)} %; ${ms(f.refusedP50)} / ${ms(f.refusedP99)})`
+        : '0',
       String(f.confirmed),
       `${f.rejected}${f.otherCancelled ? ` (+${f.otherCancelled} other)` : ''}`,
       `${ms(f.httpP50)} / ${ms(f.httpP99)}`,
@@ -71,7 +84,7 @@ function phaseTable(phases: readonly PhaseResult[]): string {
       num(f.finishedPerSecond),
       `${f.backlogAtEnd} (${f.backlogGrowth >= 0 ? '+' : ''}${f.backlogGrowth})`,
       f.drainMs === null ? `> timeout (${f.unfinished} left)` : ms(f.drainMs, 0),
-      f.sustained ? 'yes' : `no: ${f.verdict}`,
+      verdictOf(f),
     ]),
   );
 }
@@ -133,7 +146,7 @@ export function markdown(result: CheckoutResult): string {
   const lines = [
     result.setup,
     '',
-    `A phase is **sustained** when at most ${MAX_ERROR_RATE * 100} % of placeOrder calls fail, orders finish (CONFIRMED or CANCELLED seen on the subscription) at ≥ ${KEEP_UP * 100} % of the arrival rate over the second half of the schedule, the backlog (sent, not finished) grows by no more than ${GROWTH_SECONDS} s of arrivals over that half, and every order finishes after the schedule ends. Latencies run from the moment placeOrder was sent to the moment the subscriber received the order's state.`,
+    `A phase is **sustained** when at most ${MAX_ERROR_RATE * 100} % of placeOrder calls fail, orders finish (CONFIRMED or CANCELLED seen on the subscription) at ≥ ${KEEP_UP * 100} % of the arrival rate over the second half of the schedule, the backlog (sent, not finished) grows by no more than ${GROWTH_SECONDS} s of arrivals over that half, and every order finishes after the schedule ends. Calls the order service refuses with RATE_LIMITED (admission control: nothing placed) are counted apart from errors; beyond ${MAX_ERROR_RATE * 100} % of calls they too mean the arrival rate was not served. Such a phase is **shed** rather than collapsed when the admitted orders meet the same tests against the admitted rate (finished at ≥ ${KEEP_UP * 100} % of it, bounded backlog growth, all finished). Latencies run from the moment placeOrder was sent to the moment the subscriber received the order's state; HTTP and CONFIRMED latencies are of admitted orders.`,
     '',
     phaseTable(result.phases),
     '',
@@ -181,7 +194,15 @@ export function markdown(result: CheckoutResult): string {
 
 export function summary(result: CheckoutResult): string[] {
   const g = goals(result);
+  const shed = result.phases
+    .map((p) => p.figures)
+    .filter((f) => f.refused > 0)
+    .map(
+      (f) =>
+        `${f.rate}/s: admitted ${num(f.admittedPerSecond)}/s, finished ${num(f.finishedPerSecond)}/s, refused ${num((100 * f.refused) / f.sent)} % (answer p99 ${ms(f.refusedP99)}), CONFIRMED p99 ${ms(f.confirmP99)}: ${f.keptUpWithAdmitted ? 'shed cleanly' : 'admitted orders fell behind'}`,
+    );
   return [
+    ...shed,
     `p99 → CONFIRMED at ${GOAL_P99_RATE}/s: ${ms(g.p99)} (goal < ${GOAL_P99_MS} ms): ${g.p99Met ? 'met' : 'not met'}`,
     `ceiling: ${g.ceiling} orders/s (goal ≥ ${GOAL_CEILING}): ${g.ceilingMet ? 'met' : 'not met'}`,
     `oversell: ${result.oversell.violations.length ? `${result.oversell.violations.length} violations` : 'none'}`,
