@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '../../../platform/ids.js';
-import { StockItemSchema, type InventoryLevel } from '../entities.js';
+import { queryRows } from '../../../platform/events/sql.js';
+import type { InventoryLevel } from '../entities.js';
 
 /** A product's counters as read from `stock_items`. */
 export interface StockLevel {
@@ -38,8 +39,11 @@ export function inventoryLevel(stock: StockLevel | null): InventoryLevel {
 }
 
 /**
- * Current levels for many products in one query. Bypasses the identity map:
- * writes here are plain SQL, so a cached entity could be stale.
+ * Current levels for many products in one query, as plain SQL: a product
+ * page asks for this on every view, and the ORM's find (criteria, metadata,
+ * hydration into entities, an identity map) cost several times the query
+ * itself. Nothing is cached: writes here are plain SQL too, so every read
+ * sees the row as it is now. On the caller's transaction when it has one.
  */
 export async function findStockLevels(
   em: EntityManager,
@@ -47,17 +51,13 @@ export async function findStockLevels(
 ): Promise<StockLevel[]> {
   const ids = productIds.filter(isUuid);
   if (ids.length === 0) return [];
-  const items = await em.find(
-    StockItemSchema,
-    { productId: { $in: ids } },
-    { disableIdentityMap: true },
+  const rows = await queryRows<StockRow>(
+    em,
+    // An array parameter becomes a list of quoted values.
+    'SELECT product_id, on_hand, reserved, version FROM stock_items WHERE product_id IN (?)',
+    [ids],
   );
-  return items.map(({ productId, onHand, reserved, version }) => ({
-    productId,
-    onHand,
-    reserved,
-    version,
-  }));
+  return rows.map(fromRow);
 }
 
 export async function findStockLevel(
