@@ -247,18 +247,21 @@ async function run(): Promise<BenchResult> {
       env,
       logPrefix: false,
       readyTimeoutMs: 180_000,
-      // BENCH_PROFILE=<dir>: the gateway writes a CPU profile there when it stops.
       // BENCH_PROFILE=<dir>: CPU profile on stop; SIGUSR2 writes a heap snapshot there too.
-      nodeArgs: process.env.BENCH_PROFILE
-        ? {
-            gateway: [
-              '--cpu-prof',
-              `--cpu-prof-dir=${process.env.BENCH_PROFILE}`,
-              '--heapsnapshot-signal=SIGUSR2',
-              `--diagnostic-dir=${process.env.BENCH_PROFILE}`,
-            ],
-          }
-        : {},
+      // BENCH_GATEWAY_NODE_ARGS: extra Node flags for the gateway (e.g. heap tuning to compare).
+      nodeArgs: {
+        gateway: [
+          ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+          ...(process.env.BENCH_PROFILE
+            ? [
+                '--cpu-prof',
+                `--cpu-prof-dir=${process.env.BENCH_PROFILE}`,
+                '--heapsnapshot-signal=SIGUSR2',
+                `--diagnostic-dir=${process.env.BENCH_PROFILE}`,
+              ]
+            : []),
+        ],
+      },
     });
     const gatewayPid = stack.services.find((s) => s.name === 'gateway')!.pid;
     const { admin, customer, orders } = await setup();

@@ -63,7 +63,8 @@ export class OrderFeed {
   private readonly byCustomer = new Map<string, Set<FeedSubscriber>>();
   /** Resolutions in flight, by order and share key. */
   private readonly runs = new Map<string, Run>();
-  private readonly warmed = new Set<string>();
+  /** Query texts planned (or being planned), by text. */
+  private readonly warmed = new Map<string, Promise<void>>();
   /** Failed attempts in a row, by order and share key. */
   private readonly failures = new Map<string, number>();
 
@@ -122,14 +123,17 @@ export class OrderFeed {
    * `myOrderUpdates` subscriber then sees an order's first version instead of
    * a cold start letting the saga run past it.
    */
-  warm(query: OrderQuery): void {
+  warm(query: OrderQuery): Promise<void> {
     // Plans are cached by query text: once per text is enough (bounded, forgotten wholesale).
-    if (this.warmed.has(query.text)) return;
+    let warming = this.warmed.get(query.text);
+    if (warming) return warming;
     if (this.warmed.size >= 1_000) this.warmed.clear();
-    this.warmed.add(query.text);
-    this.resolve(NIL_ORDER_ID, query).catch((err: unknown) =>
-      this.logger.warn({ err }, 'could not prepare a subscription query'),
+    warming = this.resolve(NIL_ORDER_ID, query).then(
+      () => {},
+      (err: unknown) => this.logger.warn({ err }, 'could not prepare a subscription query'),
     );
+    this.warmed.set(query.text, warming);
+    return warming;
   }
 
   private *candidates(orderId: string, customerId: string | null): Iterable<FeedSubscriber> {

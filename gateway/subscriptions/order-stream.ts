@@ -2,7 +2,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { errorsFor, type OrderQuery, type Resolution } from './order-query.js';
 
 /**
- * One client subscription: an async generator graphql-ws pulls from. The feed
+ * One client subscription: an async iterator the WebSocket transport pulls from. The feed
  * pushes resolutions in without ever waiting for the client; the stream keeps
  * only strictly newer versions per order, holds at most MAX_BUFFERED results
  * (on overflow it keeps the newest state of each order: a merged burst, as the
@@ -20,7 +20,7 @@ export const MAX_BUFFERED = 16;
 export const MAX_ORDERS_BUFFERED = 256;
 const FINAL_STATUSES = new Set(['DELIVERED', 'CANCELLED']);
 
-/** Ends the stream with an error (graphql-ws sends it as an `error` message). */
+/** Ends the stream with an error (the transport sends it as an `error` message). */
 const CODES_THAT_END = new Set(['FORBIDDEN', 'UNAUTHENTICATED']);
 
 interface Buffered {

@@ -42,13 +42,18 @@ function responseKey(info: GraphQLResolveInfo): string {
   return info.path.key.toString();
 }
 
+/**
+ * A stream registered with the feed (so no change is missed from here on).
+ * `live()` counts it as open once it is established: the gauge then means
+ * "ready to stream", which is what a client or a test waiting on it needs.
+ */
 function openStream(
   hooks: SubscriptionHooks,
   info: GraphQLResolveInfo,
   context: SubscriptionContext,
   follow: { orderId: string; afterVersion: number | null } | { customerId: string },
-): OrderStream {
-  const closed = hooks.opened();
+): { stream: OrderStream; live: () => void } {
+  let closed: (() => void) | null = null;
   let remove = () => {};
   const stream = new OrderStream({
     orderId: 'orderId' in follow ? follow.orderId : null,
@@ -60,11 +65,16 @@ function openStream(
     expiresAt: context.expiresAt,
     onClose: () => {
       remove();
-      closed();
+      closed?.();
     },
   });
   remove = hooks.feed.add(stream);
-  return stream;
+  return {
+    stream,
+    live: () => {
+      if (!stream.isClosed && !closed) closed = hooks.opened();
+    },
+  };
 }
 
 function orderUpdated(hooks: SubscriptionHooks): SubscribeFn {
@@ -74,7 +84,7 @@ function orderUpdated(hooks: SubscriptionHooks): SubscribeFn {
       throw new GraphQLError('No order with this id', { extensions: { code: 'BAD_USER_INPUT' } });
     }
     // Registered before the current state is read, so no change can fall between the two.
-    const stream = openStream(hooks, info, context, {
+    const { stream, live } = openStream(hooks, info, context, {
       orderId,
       afterVersion: args.afterVersion ?? null,
     });
@@ -86,15 +96,21 @@ function orderUpdated(hooks: SubscriptionHooks): SubscribeFn {
     }
     const refusal = stream.goLive();
     if (refusal) throw refusal;
+    live();
     return stream;
   };
 }
 
 function myOrderUpdates(hooks: SubscriptionHooks): SubscribeFn {
   return async (_root, _args, context, info) => {
-    const stream = openStream(hooks, info, context, { customerId: context.identity.userId });
-    hooks.feed.warm(stream.query);
+    const { stream, live } = openStream(hooks, info, context, {
+      customerId: context.identity.userId,
+    });
+    // Planned before it counts as open, so an order placed from then on is
+    // resolved fast enough to show its first state (PENDING) in most cases.
+    await hooks.feed.warm(stream.query);
     stream.goLive();
+    live();
     return stream;
   };
 }

@@ -1,4 +1,5 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   createSourceEventStream,
   getOperationAST,
@@ -10,12 +11,11 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../platform/logger.js';
 import { Lru } from '../../platform/lru.js';
 import { authenticateConnection, CLOSE_CODES } from './connection-auth.js';
-import { openConnections } from './metrics.js';
+import type { SubscribePayload } from './transport-messages.js';
+import { createTransport } from './transport-ws.js';
 import type { SubscriptionContext } from './subscription-schema.js';
 
 /**
@@ -33,8 +33,6 @@ const MAX_QUERY_LENGTH = 20_000;
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
 /** Distinct subscription documents kept parsed (apps send a handful; bounded against floods). */
 const DOCUMENT_CACHE_SIZE = 500;
-/** On shutdown, sockets that do not answer the close handshake are cut after this. */
-const CLOSE_GRACE_MS = 1_500;
 
 export interface WsServerOptions {
   httpServer: HttpServer;
@@ -47,10 +45,6 @@ export interface WsServerOptions {
 export interface RunningWsServer {
   /** Closes every connection with 1001 Going away and stops accepting new ones. */
   dispose(): Promise<void>;
-}
-
-interface ConnectionExtra extends Record<PropertyKey, unknown> {
-  auth: SubscriptionContext;
 }
 
 const withCode = (error: GraphQLError, code: string) =>
@@ -85,57 +79,19 @@ export function serveWebSockets(options: WsServerOptions): RunningWsServer {
     documents.set(query, prepared);
     return prepared;
   };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  const onUpgrade = (
-    request: Parameters<WebSocketServer['handleUpgrade']>[0],
-    socket: Parameters<WebSocketServer['handleUpgrade']>[1],
-    head: Buffer,
-  ) => {
-    const path = new URL(request.url ?? '/', 'http://gateway').pathname;
-    if (path !== GRAPHQL_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
-  };
-  options.httpServer.on('upgrade', onUpgrade);
-  wss.on('connection', (socket: WebSocket) => {
-    openConnections.inc();
-    socket.once('close', () => openConnections.dec());
-  });
-
-  const server = useServer<Record<string, unknown>, ConnectionExtra>(
-    {
-      schema,
-      isProd: options.production,
-      onConnect: async (ctx) => {
-        const auth = await authenticateConnection(options.jwtSecret, ctx.connectionParams);
-        if (!auth.ok) {
-          // Our code and reason win: graphql-ws' own 4403 close comes after and is ignored.
-          ctx.extra.socket.close(CLOSE_CODES.UNAUTHORIZED, auth.reason);
-          return false;
-        }
-        ctx.extra.auth = auth.context;
-        // The upgrade request (headers and all) is not needed once authenticated:
-        // with thousands of connections open, it is memory held for nothing.
-        Reflect.deleteProperty(ctx.extra, 'request');
-        return true;
+  const transport = createTransport<SubscriptionContext>({
+    maxPayloadBytes: MAX_MESSAGE_BYTES,
+    logger,
+    handlers: {
+      async authenticate(params) {
+        const auth = await authenticateConnection(options.jwtSecret, params);
+        return auth.ok
+          ? { ok: true, auth: auth.context }
+          : { ok: false, code: CLOSE_CODES.UNAUTHORIZED, reason: auth.reason };
       },
-      onSubscribe: (ctx, _id, payload) => {
-        const auth = ctx.extra.auth;
-        if (!auth) return refused('Authentication required', 'UNAUTHENTICATED');
-        if (auth.expiresAt <= Date.now()) {
-          return refused('Access token has expired', 'UNAUTHENTICATED');
-        }
-        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-          return refused(
-            `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`,
-            'RATE_LIMITED',
-          );
-        }
-        if (typeof payload.query !== 'string' || payload.query.length > MAX_QUERY_LENGTH) {
-          return refused('The subscription document is missing or too long', 'BAD_REQUEST');
-        }
+      async subscribe(auth, payload, openOperations) {
+        const refusal = refuse(auth, payload, openOperations);
+        if (refusal) return refusal;
         const prepared = prepare(payload.query);
         if (!('kind' in prepared)) return prepared;
         const document = prepared;
@@ -155,36 +111,53 @@ export function serveWebSockets(options: WsServerOptions): RunningWsServer {
           payload.variables ?? {},
         );
         if (variables.errors) return variables.errors.map((e) => withCode(e, 'BAD_USER_INPUT'));
-        return {
+        // The field handlers return streams of finished results (resolved through
+        // the supergraph): each is sent as it is, with no per-event execution here.
+        return (await createSourceEventStream({
           schema,
           document,
           operationName: payload.operationName,
-          variableValues: payload.variables,
+          variableValues: payload.variables ?? undefined,
           contextValue: auth,
-        };
-      },
-      // The field handlers return streams of finished results (resolved through the
-      // supergraph): graphql-ws sends each as it is, with no per-event execution here.
-      subscribe: (args) =>
-        createSourceEventStream(args) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>,
-      onError: (_ctx, id, _payload, errors) => {
-        logger.debug({ id, errors: errors.map((e) => e.message) }, 'subscription refused');
+        })) as AsyncIterableIterator<ExecutionResult> | ExecutionResult;
       },
     },
-    wss,
-  );
+  });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://gateway').pathname;
+    if (path !== GRAPHQL_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    transport.handleUpgrade(request, socket, head);
+  };
+  options.httpServer.on('upgrade', onUpgrade);
 
   return {
     async dispose() {
       options.httpServer.off('upgrade', onUpgrade);
-      const cut = setTimeout(() => {
-        for (const client of wss.clients) client.terminate();
-      }, CLOSE_GRACE_MS);
-      try {
-        await server.dispose();
-      } finally {
-        clearTimeout(cut);
-      }
+      await transport.dispose();
     },
   };
+}
+
+/** Refusals that need no parsing: authentication, expiry, limits, a missing document. */
+function refuse(
+  auth: SubscriptionContext,
+  payload: SubscribePayload,
+  openOperations: number,
+): readonly GraphQLError[] | null {
+  if (auth.expiresAt <= Date.now()) {
+    return refused('Access token has expired', 'UNAUTHENTICATED');
+  }
+  if (openOperations > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+    return refused(
+      `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`,
+      'RATE_LIMITED',
+    );
+  }
+  if (payload.query.length > MAX_QUERY_LENGTH) {
+    return refused('The subscription document is too long', 'BAD_REQUEST');
+  }
+  return null;
 }
