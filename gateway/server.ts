@@ -14,6 +14,7 @@ import { Lifecycle } from '../platform/lifecycle.js';
 import { healthRouter } from '../platform/health.js';
 import { metricsRouter } from '../platform/metrics.js';
 import { requestMetricsPlugin } from '../platform/request-metrics.js';
+import { noStorePlugins } from '../platform/no-store.js';
 import { maskErrors } from '../platform/errors.js';
 import { TRACE_HEADER } from '../platform/identity.js';
 import { newTraceId, runWithTrace, sanitizeTraceId } from '../platform/context.js';
@@ -136,6 +137,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...noStorePlugins<GatewayContext>(),
       requestMetricsPlugin(),
       tokenProblemPlugin(),
       ...(trusted ? [trustedDocumentsPlugin(trusted)] : []),

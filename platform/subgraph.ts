@@ -29,6 +29,7 @@ import { verifyIdentity, IdentityRejected, TRACE_HEADER, type Identity } from '.
 import { runWithTrace, newTraceId, sanitizeTraceId } from './context.js';
 import { metricsRouter } from './metrics.js';
 import { requestMetricsPlugin } from './request-metrics.js';
+import { noStorePlugins } from './no-store.js';
 
 export type { BackgroundTask, Runtime };
 
@@ -112,6 +113,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here: per-field timing would only cost CPU on every request.
       ApolloServerPluginInlineTraceDisabled(),
+      ...noStorePlugins<Ctx>(),
       requestMetricsPlugin(),
     ],
   });

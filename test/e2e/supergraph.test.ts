@@ -59,4 +59,17 @@ describe('the supergraph', () => {
     expect(unsigned.data?.me ?? null).toBeNull();
     expect(unsigned.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
+
+  it('tells caches not to store any answer, from the gateway and from every subgraph', async () => {
+    const product = await gql('{ products(first: 1) { totalCount } }');
+    expect(product.errors).toBeUndefined();
+    expect(product.headers.get('cache-control')).toBe('no-store');
+    const refused = await gql('{ nope }');
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    for (const name of SERVICE_NAMES) {
+      const direct = await gql('{ _service { sdl } }', {}, { url: inject('serviceUrls')[name]! });
+      expect(direct.headers.get('cache-control'), name).toBe('no-store');
+    }
+  });
 });
