@@ -100,10 +100,14 @@ const subgraphShape = {
    */
   ORDER_ADMISSION_SHED_DELAY: duration.prefault('1500ms'),
   ORDER_ADMISSION_RESUME_DELAY: duration.prefault('500ms'),
-  /** placeOrder calls in progress in one order process beyond which a new one is refused. */
+  /**
+   * placeOrder calls in progress in one order process, or how long the oldest
+   * has waited for a database slot, beyond which a new one is refused.
+   */
   ORDER_ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(128),
+  ORDER_ADMISSION_MAX_QUEUE_WAIT: duration.prefault('3s'),
   /** placeOrder transactions at once per order process (of its 10 pooled connections). */
-  ORDER_PLACE_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(4),
+  ORDER_PLACE_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(6),
 };
 
 const gatewayShape = {

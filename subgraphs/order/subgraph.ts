@@ -29,6 +29,7 @@ export const orderSubgraph: SubgraphModule<OrderContext> = {
         shedAboveMs: config.ORDER_ADMISSION_SHED_DELAY,
         resumeBelowMs: config.ORDER_ADMISSION_RESUME_DELAY,
         maxInFlight: config.ORDER_ADMISSION_MAX_IN_FLIGHT,
+        maxQueueWaitMs: config.ORDER_ADMISSION_MAX_QUEUE_WAIT,
         concurrency: config.ORDER_PLACE_CONCURRENCY,
       },
       sagaDelay,

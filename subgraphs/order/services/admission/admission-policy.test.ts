@@ -2,49 +2,62 @@ import { describe, expect, it } from 'vitest';
 import { AdmissionPolicy } from './admission-policy.js';
 import { SagaDelay } from './saga-delay.js';
 
-const settings = { shedAboveMs: 1_500, resumeBelowMs: 500, maxInFlight: 10 };
+const settings = { shedAboveMs: 1_500, resumeBelowMs: 500, maxInFlight: 10, maxQueueWaitMs: 1_000 };
+const load = (inFlight: number, oldestWaitMs = 0) => ({ inFlight, oldestWaitMs });
 
 describe('admission policy', () => {
   it('admits while the saga keeps up and little is in progress', () => {
     const policy = new AdmissionPolicy(settings);
-    expect(policy.decide(0, 0)).toEqual({ admitted: true });
-    expect(policy.decide(1_499, 9)).toEqual({ admitted: true });
+    expect(policy.decide(0, load(0))).toEqual({ admitted: true });
+    expect(policy.decide(1_499, load(9))).toEqual({ admitted: true });
     expect(policy.shedding).toBe(false);
   });
 
   it('sheds from the upper threshold and admits again only at the lower one (hysteresis)', () => {
     const policy = new AdmissionPolicy(settings);
-    expect(policy.decide(1_500, 0)).toEqual({
+    expect(policy.decide(1_500, load(0))).toEqual({
       admitted: false,
       reason: 'saga_behind',
       retryAfterSeconds: 2,
     });
     // Back between the thresholds: still shedding, so a delay hovering there does not flap.
     for (const delay of [1_400, 1_000, 501, 1_200, 600]) {
-      expect(policy.decide(delay, 0).admitted).toBe(false);
+      expect(policy.decide(delay, load(0)).admitted).toBe(false);
     }
-    expect(policy.decide(500, 0)).toEqual({ admitted: true });
+    expect(policy.decide(500, load(0))).toEqual({ admitted: true });
     // And between the thresholds from below: admitting until the upper one again.
-    for (const delay of [600, 1_000, 1_499]) expect(policy.decide(delay, 0).admitted).toBe(true);
-    expect(policy.decide(1_600, 0).admitted).toBe(false);
+    for (const delay of [600, 1_000, 1_499])
+      expect(policy.decide(delay, load(0)).admitted).toBe(true);
+    expect(policy.decide(1_600, load(0)).admitted).toBe(false);
   });
 
   it('refuses at once when too many placements are in progress, whatever the saga delay', () => {
     const policy = new AdmissionPolicy(settings);
-    expect(policy.decide(0, 10)).toEqual({
+    expect(policy.decide(0, load(10))).toEqual({
       admitted: false,
       reason: 'busy',
       retryAfterSeconds: 1,
     });
     // Not a gate: the next one after a placement finished is admitted.
-    expect(policy.decide(0, 9)).toEqual({ admitted: true });
+    expect(policy.decide(0, load(9))).toEqual({ admitted: true });
     expect(policy.shedding).toBe(false);
+  });
+
+  it('refuses new placements at once while the oldest queued one has waited too long', () => {
+    const policy = new AdmissionPolicy(settings);
+    expect(policy.decide(0, load(3, 999))).toEqual({ admitted: true });
+    expect(policy.decide(0, load(3, 1_000))).toEqual({
+      admitted: false,
+      reason: 'busy',
+      retryAfterSeconds: 1,
+    });
+    expect(policy.decide(0, load(3, 20))).toEqual({ admitted: true });
   });
 
   it('suggests retrying after about the saga delay, between 1 and 30 s', () => {
     const policy = new AdmissionPolicy(settings);
     const retryAfter = (delay: number) => {
-      const decision = policy.decide(delay, 0);
+      const decision = policy.decide(delay, load(0));
       return decision.admitted ? null : decision.retryAfterSeconds;
     };
     expect(retryAfter(1_501)).toBe(2);
@@ -56,6 +69,7 @@ describe('admission policy', () => {
   it('rejects thresholds that leave no room for hysteresis', () => {
     expect(() => new AdmissionPolicy({ ...settings, resumeBelowMs: 1_500 })).toThrow(/below/);
     expect(() => new AdmissionPolicy({ ...settings, maxInFlight: 0 })).toThrow(/positive/);
+    expect(() => new AdmissionPolicy({ ...settings, maxQueueWaitMs: 0 })).toThrow(/positive/);
   });
 });
 

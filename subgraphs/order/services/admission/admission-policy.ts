@@ -1,15 +1,19 @@
 /**
  * When placeOrder is refused (pure: no clock, no I/O; order-admission.ts feeds it).
  *
- * Two signals. The saga delay (how old the stock and payment events are when
- * the order consumer gets to them) says whether orders already accepted are
- * being finished; it moves slowly, so it drives a gate with hysteresis: the
- * gate closes when the delay reaches `shedAboveMs` and opens again only once
- * it is back to `resumeBelowMs`, so a delay hovering around one threshold
- * does not flip the gate on every request. The number of placements in
- * progress in this process reacts within milliseconds (a database that slows
- * down fills it before any event is late); past `maxInFlight` a new one is
- * refused at once instead of queueing behind the others.
+ * Two kinds of signal. The saga delay (how old the stock and payment events
+ * are when the order consumer gets to them) says whether orders already
+ * accepted are being finished; it moves slowly, so it drives a gate with
+ * hysteresis: the gate closes when the delay reaches `shedAboveMs` and opens
+ * again only once it is back to `resumeBelowMs`, so a delay hovering around
+ * one threshold does not flip the gate on every request.
+ *
+ * The placements queued in this process react within milliseconds (a
+ * database or a CPU that slows down fills the queue before any event is
+ * late): once the oldest one has waited `maxQueueWaitMs` for a database slot,
+ * or `maxInFlight` are in progress, a new one is refused at once. The ones
+ * already queued go ahead: a burst is absorbed, a steady excess is not, and
+ * no admitted placement waits towards the gateway's timeout.
  */
 
 export interface AdmissionSettings {
@@ -19,6 +23,14 @@ export interface AdmissionSettings {
   resumeBelowMs: number;
   /** Placements in progress beyond which a new one is refused. */
   maxInFlight: number;
+  /** How long the oldest queued placement may have waited before new ones are refused. */
+  maxQueueWaitMs: number;
+}
+
+/** This process's placements: in progress (queued or running), and the oldest one's wait. */
+export interface PlacementLoad {
+  inFlight: number;
+  oldestWaitMs: number;
 }
 
 export type RefusalReason = 'saga_behind' | 'busy';
@@ -40,6 +52,7 @@ export class AdmissionPolicy {
     if (!Number.isInteger(settings.maxInFlight) || settings.maxInFlight < 1) {
       throw new Error('maxInFlight must be a positive integer');
     }
+    if (!(settings.maxQueueWaitMs > 0)) throw new Error('maxQueueWaitMs must be positive');
   }
 
   /** True while the saga-delay gate refuses new orders. */
@@ -49,9 +62,9 @@ export class AdmissionPolicy {
 
   /**
    * Updates the gate with the current saga delay and decides about one new
-   * placement, given how many are in progress (not counting this one).
+   * placement, given the placements in progress (not counting this one).
    */
-  decide(sagaDelayMs: number, inFlight: number): AdmissionDecision {
+  decide(sagaDelayMs: number, load: PlacementLoad): AdmissionDecision {
     if (this.closed && sagaDelayMs <= this.settings.resumeBelowMs) this.closed = false;
     else if (!this.closed && sagaDelayMs >= this.settings.shedAboveMs) this.closed = true;
 
@@ -59,7 +72,10 @@ export class AdmissionPolicy {
       // The backlog takes about as long as its age to work off.
       return { admitted: false, reason: 'saga_behind', retryAfterSeconds: retryAfter(sagaDelayMs) };
     }
-    if (inFlight >= this.settings.maxInFlight) {
+    if (
+      load.inFlight >= this.settings.maxInFlight ||
+      load.oldestWaitMs >= this.settings.maxQueueWaitMs
+    ) {
       return { admitted: false, reason: 'busy', retryAfterSeconds: MIN_RETRY_AFTER_S };
     }
     return { admitted: true };

@@ -39,6 +39,8 @@ export class OrderAdmission {
   private readonly policy: AdmissionPolicy;
   private readonly slots: Limiter;
   private inFlight = 0;
+  /** When each placement waiting for a slot started waiting, oldest first. */
+  private readonly queuedSince: number[] = [];
   private refusedWhileShedding = 0;
 
   constructor(
@@ -54,7 +56,11 @@ export class OrderAdmission {
   async run<T>(place: () => Promise<T>): Promise<T> {
     const delayMs = this.delay.current();
     const wasShedding = this.policy.shedding;
-    const decision = this.policy.decide(delayMs, this.inFlight);
+    const oldest = this.queuedSince[0];
+    const decision = this.policy.decide(delayMs, {
+      inFlight: this.inFlight,
+      oldestWaitMs: oldest === undefined ? 0 : Date.now() - oldest,
+    });
     if (wasShedding !== this.policy.shedding) this.logChange(delayMs);
     sagaDelay.set(delayMs / 1000);
 
@@ -69,8 +75,13 @@ export class OrderAdmission {
       );
     }
     this.inFlight += 1;
+    // The limiter hands out slots first come first served: the head of this list is the oldest waiting.
+    this.queuedSince.push(Date.now());
     try {
-      return await this.slots.run(place);
+      return await this.slots.run(() => {
+        this.queuedSince.shift();
+        return place();
+      });
     } finally {
       this.inFlight -= 1;
     }
