@@ -1,7 +1,14 @@
-import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runMain } from '../platform/lifecycle.js';
 import { StartupError } from '../platform/startup-error.js';
-import { ALL_SERVICES, availableServices, entryOf, type StackService } from './lib/stack.js';
+import {
+  ALL_SERVICES,
+  availableServices,
+  entryOf,
+  relativeEntryOf,
+  type StackService,
+} from './lib/stack.js';
 
 /**
  * `npm run start:service -- <name>`: exactly one service, in the foreground,
@@ -29,5 +36,9 @@ function serviceFromArgs(): StackService {
 runMain(async () => {
   const service = serviceFromArgs();
   // The entry point starts the service and installs its own signal handlers.
-  await import(pathToFileURL(entryOf(service)).href);
+  // From the build (`npm run start:service` compiles first): the compiled
+  // entry beside this file; from source under tsx: the TypeScript one.
+  const extension = path.extname(fileURLToPath(import.meta.url));
+  const entry = relativeEntryOf(service).replace(/\.ts$/, extension);
+  await import(new URL(`../${entry}`, import.meta.url).href);
 });

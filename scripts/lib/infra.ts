@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -14,8 +16,19 @@ import { StartupError } from '../../platform/startup-error.js';
  * what is wrong and how to fix it.
  */
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const KAFKA_SCRIPT = fileURLToPath(new URL('../../infra/kafka/kafka.sh', import.meta.url));
+/** The repository: the nearest folder with a package.json (also from a compiled copy in .cache/build). */
+function repositoryRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('no package.json above scripts/lib');
+    dir = parent;
+  }
+  return dir + path.sep;
+}
+
+export const REPO_ROOT = repositoryRoot();
+const KAFKA_SCRIPT = path.join(REPO_ROOT, 'infra', 'kafka', 'kafka.sh');
 
 /** Both checks must answer (or fail) well before a human wonders whether start-up hangs. */
 const CHECK_TIMEOUT_MS = 3_000;

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import {
   SERVICE_NAMES,
   WORKER_NAMES,
@@ -14,6 +13,7 @@ import {
   type WorkerName,
 } from '../../platform/config.js';
 import { StartupError } from '../../platform/startup-error.js';
+import { compiled, ensureBuild } from './build.js';
 import { REPO_ROOT } from './infra.js';
 import { formatLogLine, makePrefix, useColour } from './log-format.js';
 
@@ -80,16 +80,20 @@ export class StackStartError extends StartupError {}
 
 const LAST_LINES = 30;
 const POLL_MS = 250;
-const GUARD = fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url));
+const GUARD = 'scripts/lib/exit-with-parent.ts';
 
+/** A service's entry point, relative to the repository. */
+export function relativeEntryOf(service: StackService): string {
+  return service === 'gateway'
+    ? 'gateway/index.ts'
+    : isWorker(service)
+      ? `workers/${service}/index.ts`
+      : `subgraphs/${service}/index.ts`;
+}
+
+/** A service's entry point (its TypeScript source). */
 export function entryOf(service: StackService): string {
-  const relative =
-    service === 'gateway'
-      ? 'gateway/index.ts'
-      : isWorker(service)
-        ? `workers/${service}/index.ts`
-        : `subgraphs/${service}/index.ts`;
-  return path.join(REPO_ROOT, relative);
+  return path.join(REPO_ROOT, relativeEntryOf(service));
 }
 
 /** Services whose entry point exists in this checkout (others are still being written). */
@@ -160,9 +164,16 @@ class ServiceProcess {
     readonly port: number,
     env: NodeJS.ProcessEnv,
     emit: (line: string) => void,
+    buildDir: string,
     nodeArgs: readonly string[] = [],
   ) {
-    const args = [...nodeArgs, '--import', 'tsx', '--import', GUARD, entryOf(name)];
+    // Compiled JavaScript (scripts/lib/build.ts), as in production: no loader thread.
+    const args = [
+      ...nodeArgs,
+      '--import',
+      compiled(buildDir, GUARD),
+      compiled(buildDir, relativeEntryOf(name)),
+    ];
     this.child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env,
@@ -281,6 +292,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     }
   }
 
+  const buildDir = await ensureBuild();
   const colour = useColour();
   const width = Math.max(...order.map((s) => s.length));
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
@@ -301,6 +313,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
         if (options.logPrefix !== false)
           process.stdout.write(`${prefix} ${formatLogLine(line, colour)}\n`);
       },
+      buildDir,
       options.nodeArgs?.[service],
     );
     processes.push(proc);
