@@ -42,6 +42,12 @@ export function createSubgraphBreaker<TArgs extends unknown[], TResult>(
     resetTimeout: settings.resetMs,
     rollingCountTimeout: 10_000,
     rollingCountBuckets: 10,
+    // The open/close decision counts calls and failures only. Latency
+    // percentiles (every call's time kept, the window sorted again each second
+    // and on every failure) and per-second snapshots had no reader: metrics
+    // time calls themselves (subgraph_fetch_duration_seconds).
+    rollingPercentilesEnabled: false,
+    enableSnapshots: false,
   });
   breaker.on('open', () => {
     logger.warn({ subgraph, resetMs: settings.resetMs }, 'circuit breaker opened');
