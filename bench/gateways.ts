@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureBuild } from '../scripts/lib/build.js';
 import { deleteKafkaNames, deleteRedisKeys } from '../test/support/cleanup.js';
 import type { Bench } from './lib/bench.js';
 import { ensureWrk } from './lib/wrk.js';
@@ -56,7 +57,14 @@ export async function startSubgraphs(): Promise<Launched> {
 /** Vanilla's answer, checked for the expected shape: what every gateway must answer. */
 async function referenceAnswer(supergraphFile: string, runId: string): Promise<unknown> {
   const config = allConfigurations().find((c) => c.id === VANILLA_ID)!;
-  const ctx = { port: REFERENCE_PORT, supergraphFile, runId, nodeArgs: [], subgraphUrls: URLS };
+  const ctx = {
+    port: REFERENCE_PORT,
+    supergraphFile,
+    runId,
+    nodeArgs: [],
+    buildDir: await ensureBuild(),
+    subgraphUrls: URLS,
+  };
   const proc = new Launched('reference', config.launch(ctx));
   try {
     const { json } = await waitAnswering(
@@ -118,6 +126,7 @@ async function run() {
           supergraphFile: file,
           runId,
           nodeArgs: [],
+          buildDir: await ensureBuild(),
           subgraphUrls: URLS,
         };
         const result = await runRound(config, ctx, {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { compiled } from '../../scripts/lib/build.js';
 import { SERVICE_NAMES } from '../../platform/config.js';
 import { HIVE_BIN, HIVE_DIR } from './hive.js';
 import type { LaunchSpec } from './launch.js';
@@ -18,6 +19,8 @@ export interface LaunchContext {
   runId: string;
   /** Extra node options (the profiler's --cpu-prof). */
   nodeArgs: string[];
+  /** The compiled services (scripts/lib/build.ts): ours runs as shipped, from JavaScript. */
+  buildDir: string;
   /** The benchmark subgraphs' URLs by name (the supergraph's too). */
   subgraphUrls: Record<string, string>;
 }
@@ -84,8 +87,14 @@ function ours(id: string, mode: string, env: Record<string, string>): GatewayCon
     gateway: 'ours',
     mode,
     launch: (ctx) => ({
-      args: [...ctx.nodeArgs, 'gateway/index.ts'],
+      args: [
+        ...ctx.nodeArgs,
+        '--import',
+        compiled(ctx.buildDir, 'scripts/lib/exit-with-parent.ts'),
+        compiled(ctx.buildDir, 'gateway/index.ts'),
+      ],
       env: { ...oursAsShipped(ctx), ...env },
+      plainNode: true,
     }),
   };
 }

@@ -23,9 +23,10 @@ export interface LaunchSpec {
   /** Default: the repository root. */
   cwd?: string;
   /**
-   * Plain JavaScript (Hive Gateway): started without tsx, which would switch
-   * on source maps for every stack trace the process takes, and so without
-   * the guard (TypeScript); the group is still killed with this process.
+   * Plain JavaScript (Hive Gateway, our compiled gateway): started without
+   * tsx, which would switch on source maps for every stack trace the process
+   * takes, and without the TypeScript guard (ours brings its compiled one);
+   * the group is still killed with this process.
    */
   plainNode?: boolean;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuild } from '../../scripts/lib/build.js';
 import { wrk } from '../lib/wrk.js';
 import { startSubgraphs, tempSupergraph, URLS } from '../gateways.js';
 import { allConfigurations, oursPrefix } from './configurations.js';
@@ -52,6 +53,7 @@ try {
         supergraphFile: file,
         runId,
         nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', EXIT_ON_SIGNAL],
+        buildDir: await ensureBuild(),
         subgraphUrls: URLS,
       }),
     );
