@@ -28,6 +28,8 @@ import {
 
 /** How often every connection is pinged; one without a pong by the next sweep is cut. */
 const KEEP_ALIVE_MS = 12_000;
+/** Connections pinged per turn of the event loop during a keep-alive sweep. */
+const SWEEP_SLICE = 500;
 /** A connection that has not sent connection_init by then is closed (as graphql-ws does). */
 const INIT_TIMEOUT_MS = 3_000;
 /** On shutdown, sockets that do not answer the close handshake are cut after this. */
@@ -132,22 +134,30 @@ export function createTransport<Auth>(options: TransportOptions<Auth>): Transpor
 
   async function pump(conn: Connection<Auth>, id: string, stream: Stream): Promise<void> {
     const current = () => conn.operations?.get(id) === stream;
+    let ended = false;
     try {
       for (;;) {
         const step = await stream.next();
-        if (step.done || !current()) break;
+        if (step.done) {
+          ended = true;
+          break;
+        }
+        if (!current()) break;
         await send(conn.socket, nextMessage(id, step.value));
       }
+      // Completed by the server (not by the client's own `complete`): tell the client.
+      if (!ended || !current()) return;
+      conn.operations?.delete(id);
+      await send(conn.socket, completeMessage(id));
     } catch (err) {
       if (!current()) return;
       conn.operations?.delete(id);
       await send(conn.socket, errorMessage(id, [streamError(err)]));
-      return;
+    } finally {
+      // However it ended (a failed write included), the stream lets go of what
+      // it holds; returning a stream that already ended does nothing.
+      if (!ended) await stream.return?.();
     }
-    // Completed by the server (not by the client's own `complete`): tell the client.
-    if (!current()) return;
-    conn.operations?.delete(id);
-    await send(conn.socket, completeMessage(id));
   }
 
   async function subscribe(conn: Connection<Auth>, id: string, payload: SubscribePayload) {
@@ -268,9 +278,13 @@ export function createTransport<Auth>(options: TransportOptions<Auth>): Transpor
     }, INIT_TIMEOUT_MS);
   }
 
-  // One sweep for every connection instead of a timer pair per connection.
-  const keepAlive = setInterval(() => {
-    for (const conn of connections.values()) {
+  // One sweep for every connection instead of a timer pair per connection,
+  // in slices so that thousands of pings never hold up deliveries for long.
+  const sweep = (sockets: Iterator<Connection<Auth>>) => {
+    for (let i = 0; i < SWEEP_SLICE; i++) {
+      const next = sockets.next();
+      if (next.done) return;
+      const conn = next.value;
       if (!conn.alive) {
         conn.socket.terminate();
         continue;
@@ -278,7 +292,9 @@ export function createTransport<Auth>(options: TransportOptions<Auth>): Transpor
       conn.alive = false;
       conn.socket.ping();
     }
-  }, KEEP_ALIVE_MS);
+    setImmediate(sweep, sockets);
+  };
+  const keepAlive = setInterval(() => sweep([...connections.values()].values()), KEEP_ALIVE_MS);
   keepAlive.unref();
 
   return {
