@@ -98,14 +98,14 @@ const subgraphShape = {
    * longer than ORDER_ADMISSION_RESUME_DELAY. Normal load stays well under a
    * second on a 2-core machine.
    */
-  ORDER_ADMISSION_SHED_DELAY: duration.prefault('1500ms'),
-  ORDER_ADMISSION_RESUME_DELAY: duration.prefault('500ms'),
+  ORDER_ADMISSION_SHED_DELAY: duration.prefault('4s'),
+  ORDER_ADMISSION_RESUME_DELAY: duration.prefault('1500ms'),
   /**
    * placeOrder calls in progress in one order process, or how long the oldest
    * has waited for a database slot, beyond which a new one is refused.
    */
   ORDER_ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(128),
-  ORDER_ADMISSION_MAX_QUEUE_WAIT: duration.prefault('3s'),
+  ORDER_ADMISSION_MAX_QUEUE_WAIT: duration.prefault('5s'),
   /** placeOrder transactions at once per order process (of its 10 pooled connections). */
   ORDER_PLACE_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(6),
 };
