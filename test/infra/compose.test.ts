@@ -107,8 +107,10 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER (?!root)\w+$/m);
   });
 
-  it('starts one service through the npm script that exists', () => {
+  it('compiles the services into the image and starts one through the npm script that exists', () => {
+    expect(dockerfile).toMatch(/^RUN npm run --silent build\b/m);
+    expect(scripts.build).toMatch(/scripts\/build\.ts/);
     expect(dockerfile).toContain('"start:service"');
-    expect(scripts['start:service']).toMatch(/scripts\/start-service\.ts/);
+    expect(scripts['start:service']).toMatch(/scripts\/start-service\.js/);
   });
 });

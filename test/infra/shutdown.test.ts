@@ -46,7 +46,11 @@ describe('graceful shutdown', () => {
     const result = collect(child, 60_000);
     await waitForOutput(child, /Ready: user http:\/\/localhost:4241\/graphql/);
     const spawned = descendants(child.pid!);
-    expect(spawned.some((p) => p.args.includes('subgraphs/user/index.ts'))).toBe(true);
+    // The compiled service (decision 16), not a loader running its TypeScript.
+    expect(spawned.some((p) => /\/subgraphs\/user\/index\.js\b/.test(p.args))).toBe(true);
+    expect(spawned.some((p) => /\btsx\b/.test(p.args) && /subgraphs\/user/.test(p.args))).toBe(
+      false,
+    );
 
     child.kill('SIGTERM');
     const { code, stdout, stderr } = await result;
