@@ -54,6 +54,20 @@ async function untilKnown<T extends { userErrors: { code: string }[] }>(
   }
 }
 
+/**
+ * Sends again (same request, so the same idempotencyKey) after the hinted
+ * `retryAfter` while the stack sheds load with RATE_LIMITED: seeding a
+ * thousand orders on two cores can outrun the saga (decision 14).
+ */
+async function admitted<T>(send: () => Promise<GqlResult<T>>): Promise<GqlResult<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await send();
+    const limited = result.errors?.find((e) => e.extensions?.code === 'RATE_LIMITED');
+    if (!limited || attempt >= 30) return result;
+    await sleep(1_000 * Math.max(1, Number(limited.extensions?.retryAfter ?? 1)));
+  }
+}
+
 async function adminToken(url: string, email: string, password: string): Promise<string> {
   const result = await gql(LogInDocument, { input: { email, password } }, { url });
   return must('admin logIn', result, result.data?.logIn.accessToken);
@@ -118,12 +132,19 @@ async function placeOrders(
     }));
     const idempotencyKey = randomUUID();
     const payload = await untilKnown('placeOrder', ['PRODUCT_UNAVAILABLE'], async () => {
-      const result = await gql(
-        PlaceOrderDocument,
-        {
-          input: { idempotencyKey, items, shippingAddress: ADDRESS, paymentMethod: 'pm_card_visa' },
-        },
-        { url, token },
+      const result = await admitted(() =>
+        gql(
+          PlaceOrderDocument,
+          {
+            input: {
+              idempotencyKey,
+              items,
+              shippingAddress: ADDRESS,
+              paymentMethod: 'pm_card_visa',
+            },
+          },
+          { url, token },
+        ),
       );
       return { ...result, payload: result.data?.placeOrder };
     });
