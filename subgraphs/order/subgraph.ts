@@ -38,22 +38,20 @@ export const orderSubgraph: SubgraphModule<OrderContext> = {
     const placing = new PlaceOrderService({ orderTtlMs: config.ORDER_TTL, admission });
     const commands = new OrderCommandService();
     const queries = new OrderQueryService();
+    const consumer = createConsumer(runtime, {
+      // Catalogue events are not timed: a new service reads their whole history.
+      handlers: {
+        ...catalogHandlers,
+        ...observingDelay(sagaHandlers(runtime.logger), sagaDelay),
+      },
+      // Each handler locks one order (or product) row: chunks seldom meet.
+      eventsPerTransaction: 16,
+    });
+    sagaDelay.watchBacklog(() => consumer.lag().some((p) => p.lag > 0));
     return {
       resolvers,
       context: (base) => ({ ...base, placing, commands, queries, loaders: createLoaders(base.em) }),
-      background: [
-        createOutboxRelay(runtime),
-        createConsumer(runtime, {
-          // Catalogue events are not timed: a new service reads their whole history.
-          handlers: {
-            ...catalogHandlers,
-            ...observingDelay(sagaHandlers(runtime.logger), sagaDelay),
-          },
-          // Each handler locks one order (or product) row: chunks seldom meet.
-          eventsPerTransaction: 16,
-        }),
-        createExpiryTask(runtime),
-      ],
+      background: [createOutboxRelay(runtime), consumer, createExpiryTask(runtime)],
     };
   },
 };

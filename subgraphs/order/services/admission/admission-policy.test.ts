@@ -109,4 +109,17 @@ describe('saga delay', () => {
     delay.observe(c.now() - 50);
     expect(delay.current()).toBe(50);
   });
+
+  it('keeps counting while the consumer is starved: quiet, but with messages waiting in Kafka', () => {
+    const c = clock();
+    const delay = new SagaDelay({ smoothingMs: 1_000, idleAfterMs: 2_000 }, c.now);
+    let waiting = true;
+    delay.watchBacklog(() => waiting);
+    delay.observe(c.now() - 300);
+    c.advance(5_000);
+    // Nothing handled for 5 s with a backlog: at least that far behind.
+    expect(delay.current()).toBe(5_000);
+    waiting = false;
+    expect(delay.current()).toBe(0);
+  });
 });

@@ -13,7 +13,11 @@ import type { EventEnvelope } from '../../../../platform/events/contracts.js';
  * Ages are only measured when events are handled; once none has been for
  * `idleAfterMs` the consumer has nothing left to do, so the delay is 0
  * (otherwise a gate closed on a high reading would never see the lower one
- * it waits for: refusing orders stops their events).
+ * it waits for: refusing orders stops their events) — unless Kafka still
+ * shows messages waiting for it (`pending`): then it is starved, not idle
+ * (an overloaded process handling nothing for seconds), and the delay is at
+ * least the time since it last handled one. Reading 0 there reopened the
+ * gate in the middle of the overload it was closed against.
  */
 export interface SagaDelaySettings {
   smoothingMs: number;
@@ -25,6 +29,8 @@ export const DEFAULT_SAGA_DELAY: SagaDelaySettings = { smoothingMs: 1_000, idleA
 export class SagaDelay {
   private smoothedMs = 0;
   private lastAt = Number.NEGATIVE_INFINITY;
+  /** Whether the consumer has messages waiting (its Kafka lag); set once it exists. */
+  private pending: () => boolean = () => false;
 
   constructor(
     private readonly settings: SagaDelaySettings = DEFAULT_SAGA_DELAY,
@@ -43,9 +49,17 @@ export class SagaDelay {
     this.lastAt = at;
   }
 
-  /** The smoothed delay in ms; 0 once the consumer has been idle. */
+  /** Tells idle from starved: true while the consumer's Kafka lag is not 0. */
+  watchBacklog(pending: () => boolean): void {
+    this.pending = pending;
+  }
+
+  /** The smoothed delay in ms; 0 once the consumer has been idle with nothing waiting. */
   current(): number {
-    return this.now() - this.lastAt > this.settings.idleAfterMs ? 0 : this.smoothedMs;
+    const quietMs = this.now() - this.lastAt;
+    if (quietMs <= this.settings.idleAfterMs) return this.smoothedMs;
+    if (!Number.isFinite(quietMs) || !this.pending()) return 0;
+    return Math.max(this.smoothedMs, quietMs);
   }
 }
 
