@@ -147,6 +147,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
           points: config.RATE_LIMIT_POINTS,
           placeOrderPoints: config.RATE_LIMIT_PLACE_ORDER_POINTS,
           windowMs: config.RATE_LIMIT_WINDOW,
+          placeOrderConcurrency: config.PLACE_ORDER_CONCURRENCY,
+          placeOrderQueueWaitMs: config.PLACE_ORDER_QUEUE_WAIT,
         },
         logger,
       ),

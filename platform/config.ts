@@ -139,6 +139,12 @@ const gatewayShape = {
   /** The smaller budget of operations that call placeOrder, per user (or IP) and window: 2/s. */
   RATE_LIMIT_PLACE_ORDER_POINTS: z.coerce.number().int().min(1).default(120),
   RATE_LIMIT_WINDOW: duration.prefault('60s'),
+  /**
+   * placeOrder operations one gateway forwards at once; the next wait up to
+   * PLACE_ORDER_QUEUE_WAIT for a turn, then get RATE_LIMITED (decision 14).
+   */
+  PLACE_ORDER_CONCURRENCY: z.coerce.number().int().min(1).default(32),
+  PLACE_ORDER_QUEUE_WAIT: duration.prefault('8s'),
   /** Per-call limit on a subgraph fetch; `<NAME>_TIMEOUT` (e.g. INVENTORY_TIMEOUT) overrides it. */
   SUBGRAPH_TIMEOUT: duration.prefault('10s'),
   USER_TIMEOUT: duration.optional(),

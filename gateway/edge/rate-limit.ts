@@ -7,6 +7,7 @@ import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayContext } from '../context.js';
 import { AdmissionHold, refusalHeaders, refusedBySubgraph } from './admission-hold.js';
+import { PlaceOrderGate } from './place-order-gate.js';
 
 /**
  * Request budgets per caller, kept in Redis so every gateway instance shares
@@ -30,6 +31,9 @@ export interface RateLimits {
   points: number;
   placeOrderPoints: number;
   windowMs: number;
+  /** placeOrder operations forwarded at once, and how long the next may wait (place-order-gate.ts). */
+  placeOrderConcurrency: number;
+  placeOrderQueueWaitMs: number;
 }
 
 const unavailable = new Counter({
@@ -92,6 +96,7 @@ export function rateLimitPlugin(
   });
   let warned = false;
   const hold = new AdmissionHold();
+  const gate = new PlaceOrderGate(limits.placeOrderConcurrency, limits.placeOrderQueueWaitMs);
 
   async function spend(limiter: RateLimiterRedis, budget: string, key: string): Promise<void> {
     try {
@@ -115,6 +120,7 @@ export function rateLimitPlugin(
         ? `user:${contextValue.identity.userId}`
         : `ip:${contextValue.clientIp ?? 'unknown'}`;
       let placing = false;
+      let holdsSlot = false;
       return {
         async didResolveOperation({ operation, document }) {
           const fragments = new Map(
@@ -129,9 +135,21 @@ export function rateLimitPlugin(
             throw held.error;
           }
           await spend(all, 'all', key);
-          if (placing) await spend(orders, 'placeOrder', key);
+          if (!placing) return;
+          await spend(orders, 'placeOrder', key);
+          try {
+            await gate.enter();
+          } catch (err) {
+            limited.inc({ budget: 'placeOrder-busy' });
+            throw err;
+          }
+          holdsSlot = true;
         },
         async willSendResponse({ response }) {
+          if (holdsSlot) {
+            holdsSlot = false;
+            gate.leave();
+          }
           // The limiter's own refusals already carry their status (request errors).
           if (response.body.kind !== 'single' || response.http.status === 429) return;
           const refusal = refusedBySubgraph(response.body.singleResult.errors);
