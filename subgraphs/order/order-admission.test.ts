@@ -6,6 +6,7 @@ import {
   customer,
   orderInput,
   placeOrder,
+  sagaBehind,
   PLACE_ORDER,
   seedProduct,
   startOrderService,
@@ -96,22 +97,7 @@ describe('placeOrder admission while the saga is behind', () => {
     const earlier = await placeOrder(behind, customer(), orderInput([{ productId: product }]));
 
     // Stock reserved 5 s ago, handled only now: the saga is 5 s behind.
-    await behind.publish(
-      'inventory.reserved',
-      earlier.id,
-      1,
-      { orderId: earlier.id },
-      new Date(Date.now() - 5_000),
-    );
-    await eventually(
-      async () =>
-        (
-          await behind.sql<{ status: string }>('SELECT status FROM orders WHERE id = $1', [
-            earlier.id,
-          ])
-        )[0]?.status,
-      (status) => status === 'AWAITING_PAYMENT',
-    );
+    await sagaBehind(behind, earlier.id, 5_000);
 
     const me = customer();
     const input = orderInput([{ productId: product, quantity: 2 }]);

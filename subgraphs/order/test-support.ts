@@ -14,6 +14,7 @@ import type { EventData, EventEnvelope, EventType } from '../../platform/events/
 import type { Identity } from '../../platform/identity.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { eventually } from '../../test/support/fixtures.js';
 import { subgraphHarness, type Call } from '../../test/support/subgraph-harness.js';
 import { applyProductEvent } from './services/catalog-projection.js';
 import { orderSubgraph } from './subgraph.js';
@@ -210,5 +211,31 @@ export async function outboxEvents(service: TestOrderService, aggregateId: strin
   return service.sql<{ type: string; payload: EventEnvelope }>(
     'SELECT type, payload FROM outbox WHERE key = $1 ORDER BY seq',
     [aggregateId],
+  );
+}
+
+/**
+ * Puts the saga `lateMs` behind as the order consumer sees it: the order's
+ * stock is reported reserved that long ago, and this returns once the
+ * consumer has handled the event (the order is AWAITING_PAYMENT).
+ */
+export async function sagaBehind(
+  service: TestOrderService,
+  orderId: string,
+  lateMs: number,
+): Promise<void> {
+  await service.publish(
+    'inventory.reserved',
+    orderId,
+    1,
+    { orderId },
+    new Date(Date.now() - lateMs),
+  );
+  await eventually(
+    async () =>
+      (
+        await service.sql<{ status: string }>('SELECT status FROM orders WHERE id = $1', [orderId])
+      )[0]?.status === 'AWAITING_PAYMENT',
+    { timeoutMs: 20_000, what: `order ${orderId} to handle the late event` },
   );
 }

@@ -6,6 +6,7 @@ import {
   customer,
   orderInput,
   placeOrder as placeDirectly,
+  sagaBehind,
   seedProduct,
   startOrderService,
   type TestOrderService,
@@ -54,22 +55,7 @@ describe('placeOrder refused by the order service, through the gateway', () => {
   it('answers 429 RATE_LIMITED with retryAfter and Retry-After, and the breaker stays closed', async () => {
     const product = await seedProduct(order, { price: 400 });
     const earlier = await placeDirectly(order, customer(), orderInput([{ productId: product }]));
-    await order.publish(
-      'inventory.reserved',
-      earlier.id,
-      1,
-      { orderId: earlier.id },
-      new Date(Date.now() - 5_000),
-    );
-    await eventually(
-      async () =>
-        (
-          await order.sql<{ status: string }>('SELECT status FROM orders WHERE id = $1', [
-            earlier.id,
-          ])
-        )[0]?.status === 'AWAITING_PAYMENT',
-      { what: 'the late event handled' },
-    );
+    await sagaBehind(order, earlier.id, 5_000);
 
     const buyer = await signUpCustomer();
     const input = {
