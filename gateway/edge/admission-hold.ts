@@ -41,6 +41,14 @@ export function refusalHeaders(retryAfter: number) {
   return { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) };
 }
 
+/** placeOrder refused at the gateway: the order service's words, the rate limiter's HTTP shape. */
+export function placeOrderRefusal(retryAfter: number): GraphQLError {
+  return new GraphQLError(
+    `Too many orders are being processed; retry in ${retryAfter} s with the same idempotencyKey`,
+    { extensions: { code: 'RATE_LIMITED', retryAfter, http: refusalHeaders(retryAfter) } },
+  );
+}
+
 export class AdmissionHold {
   private until = 0;
   private last: SubgraphRefusal = { retryAfter: 1, service: 'subgraph' };
@@ -60,12 +68,6 @@ export class AdmissionHold {
   refusal(): { error: GraphQLError; service: string } | null {
     if (this.now() >= this.until) return null;
     const { retryAfter, service } = this.last;
-    return {
-      service,
-      error: new GraphQLError(
-        `Too many orders are being processed; retry in ${retryAfter} s with the same idempotencyKey`,
-        { extensions: { code: 'RATE_LIMITED', retryAfter, http: refusalHeaders(retryAfter) } },
-      ),
-    };
+    return { service, error: placeOrderRefusal(retryAfter) };
   }
 }

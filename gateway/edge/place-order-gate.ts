@@ -1,5 +1,4 @@
-import { GraphQLError } from 'graphql';
-import { refusalHeaders } from './admission-hold.js';
+import { placeOrderRefusal } from './admission-hold.js';
 
 /**
  * At most `limit` placeOrder operations forwarded at once by one gateway;
@@ -35,7 +34,7 @@ export class PlaceOrderGate {
       const timer = setTimeout(() => {
         const at = this.waiting.indexOf(admit);
         if (at >= 0) this.waiting.splice(at, 1);
-        reject(busy());
+        reject(placeOrderRefusal(1));
       }, this.maxWaitMs);
       this.waiting.push(admit);
     });
@@ -51,11 +50,4 @@ export class PlaceOrderGate {
   get inFlight(): number {
     return this.active;
   }
-}
-
-function busy(): GraphQLError {
-  return new GraphQLError(
-    'Too many orders are being placed; retry in 1 s with the same idempotencyKey',
-    { extensions: { code: 'RATE_LIMITED', retryAfter: 1, http: refusalHeaders(1) } },
-  );
 }
