@@ -25,3 +25,10 @@ export async function executeSql(
     .execute<{ affectedRows: number }>(sql, params, 'run', em.getTransactionContext());
   return result.affectedRows;
 }
+
+/**
+ * A timestamp column of a `queryRows` row as a Date: MikroORM's driver hands
+ * timestamps over as text (its entities parse them themselves).
+ */
+export const rowDate = (value: string | Date): Date =>
+  value instanceof Date ? value : new Date(value);

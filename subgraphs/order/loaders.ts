@@ -1,22 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { batchById, batchGroups } from '../../platform/loaders.js';
-import { isUuid } from '../../platform/ids.js';
-import { OrderLineSchema, OrderSchema } from './entities.js';
+import { findLines, findOrders } from './services/order-rows.js';
 
 /** Per request: every order reference and every order's lines cost one query per request tick. */
 export function createLoaders(em: EntityManager) {
   return {
     orderById: batchById(
-      (ids) => em.find(OrderSchema, { id: { $in: ids.filter(isUuid) } }),
+      (ids) => findOrders(em, ids),
       (order) => order.id,
     ),
     linesByOrderId: batchGroups(
-      (orderIds) =>
-        em.find(
-          OrderLineSchema,
-          { orderId: { $in: [...orderIds] } },
-          { orderBy: [{ orderId: 'asc' }, { lineNo: 'asc' }] },
-        ),
+      (orderIds) => findLines(em, orderIds),
       (line) => line.orderId,
     ),
   };

@@ -264,7 +264,9 @@ describe('batching', () => {
       logger.logQuery = original;
     }
     const on = (table: string) =>
-      queries.filter((q) => /^select/i.test(q) && q.includes(`from "${table}"`)).length;
+      queries.filter(
+        (q) => /^\s*select/i.test(q) && new RegExp(`from "?${table}"?\\s`, 'i').test(q),
+      ).length;
     return { orders: on('orders'), lines: on('order_lines') };
   }
 

@@ -4,7 +4,8 @@ import { isUuid } from '../../../platform/ids.js';
 import type { RequestContext } from '../../../platform/subgraph.js';
 import type { Order } from '../entities.js';
 import type { OrderEvent } from './order-state-machine.js';
-import { applyTransition, readOrder } from './order-transitions.js';
+import { applyTransition } from './order-transitions.js';
+import { readOrder } from './order-rows.js';
 
 /** How often a command re-reads and re-decides after losing a compare-and-set race. */
 const MAX_ATTEMPTS = 3;

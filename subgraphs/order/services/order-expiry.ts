@@ -1,7 +1,6 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BackgroundTask, Runtime } from '../../../platform/subgraph.js';
-import { OrderSchema } from '../entities.js';
+import { lockDueOrders } from './order-rows.js';
 import { applyTransition } from './order-transitions.js';
 
 const BATCH_SIZE = 50;
@@ -18,16 +17,7 @@ export async function expireDueOrders(
   limit = BATCH_SIZE,
 ): Promise<number> {
   return em.transactional(async (tx) => {
-    const due = await tx.find(
-      OrderSchema,
-      { status: { $in: ['PENDING', 'AWAITING_PAYMENT'] }, expiresAt: { $lte: now } },
-      {
-        orderBy: { expiresAt: 'asc' },
-        limit,
-        lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
-        disableIdentityMap: true,
-      },
-    );
+    const due = await lockDueOrders(tx, now, limit);
     let expired = 0;
     for (const order of due) {
       const outcome = await applyTransition(tx, order, 'expired');

@@ -1,4 +1,3 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, forbidden, unauthenticated } from '../../../platform/errors.js';
 import { isAdmin } from '../../../platform/identity.js';
@@ -11,7 +10,8 @@ import {
   type Connection,
 } from '../../../platform/pagination.js';
 import type { RequestContext } from '../../../platform/subgraph.js';
-import { OrderSchema, type Order, type OrderStatus } from '../entities.js';
+import type { Order, OrderStatus } from '../entities.js';
+import { countOrders, pageOrders, type OrderFilter } from './order-rows.js';
 
 /** Loads orders by id in one query per request tick (see loaders.ts). */
 export interface OrderLookup {
@@ -72,7 +72,7 @@ export class OrderQueryService {
     if (!ctx.identity) throw unauthenticated();
     if (!isAdmin(ctx.identity)) throw forbidden('Only admins can list all orders');
     const size = pageSize(page.first, 20);
-    const where: FilterQuery<Order> = {};
+    const where: OrderFilter = {};
     if (filter?.status) where.status = filter.status;
     if (filter?.customerId) {
       // A malformed customer id names no customer: an empty list, not an error.
@@ -90,28 +90,23 @@ function cursorOf(order: Order): string {
 /** Keyset page on (createdAt desc, id desc): each page is one range scan of an index. */
 async function listOrders(
   em: EntityManager,
-  where: FilterQuery<Order>,
+  where: OrderFilter,
   size: number,
   after: string | null | undefined,
 ): Promise<Connection<Order>> {
   const key = decodeCursor(after, ['string', 'string'] as const);
-  let pageWhere = where;
+  let start = null;
   if (key) {
     const [createdAtIso, id] = key;
     const createdAt = new Date(createdAtIso);
     if (Number.isNaN(createdAt.getTime()) || !isUuid(id)) {
       throw badUserInput('after is not a valid cursor', ['after']);
     }
-    pageWhere = {
-      $and: [where, { $or: [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: id } }] }],
-    } as FilterQuery<Order>;
+    start = { createdAt, id: id.toLowerCase() };
   }
   const [rows, totalCount] = await Promise.all([
-    em.find(OrderSchema, pageWhere, {
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      limit: size + 1,
-    }),
-    em.count(OrderSchema, where),
+    pageOrders(em, where, size + 1, start),
+    countOrders(em, where),
   ]);
   return toConnection(rows, size, totalCount, cursorOf);
 }

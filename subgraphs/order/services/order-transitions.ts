@@ -1,6 +1,7 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OrderLineSchema, OrderSchema, type Order } from '../entities.js';
+import { executeSql } from '../../../platform/events/sql.js';
+import type { Order } from '../entities.js';
+import { findLines } from './order-rows.js';
 import { transition, type OrderEvent } from './order-state-machine.js';
 import { recordLifecycleEvent } from './order-events.js';
 
@@ -10,28 +11,6 @@ export type TransitionOutcome =
   | { kind: 'refused'; order: Order; refusal: string }
   /** Someone else changed the order between our read and our write: re-read and decide again. */
   | { kind: 'conflict' };
-
-/**
- * Reads an order as the database has it now, outside the identity map: a
- * transition must be decided on the current row, never on a cached copy.
- * With `lock`, the row stays locked until the transaction ends (consumers and
- * the expiry job use it so their compare-and-set cannot lose a race).
- */
-export async function readOrder(
-  em: EntityManager,
-  id: string,
-  lock: 'none' | 'lock' | 'skipLocked' = 'none',
-): Promise<Order | null> {
-  return em.findOne(
-    OrderSchema,
-    { id },
-    {
-      disableIdentityMap: true,
-      ...(lock === 'lock' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}),
-      ...(lock === 'skipLocked' ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
-    },
-  );
-}
 
 /**
  * Applies `event` to the order as read, inside the caller's transaction: the
@@ -49,15 +28,19 @@ export async function applyTransition(
   if (!decision.ok) return { kind: 'refused', order, refusal: decision.refusal };
 
   const updatedAt = new Date();
-  const changed = await em.nativeUpdate(
-    OrderSchema,
-    { id: order.id, status: decision.from, version: order.version },
-    {
-      status: decision.to,
-      statusReason: decision.reason,
-      version: order.version + 1,
+  const changed = await executeSql(
+    em,
+    `UPDATE orders SET status = ?, status_reason = ?, version = ?, updated_at = ?
+      WHERE id = ? AND status = ? AND version = ?`,
+    [
+      decision.to,
+      decision.reason,
+      order.version + 1,
       updatedAt,
-    },
+      order.id,
+      decision.from,
+      order.version,
+    ],
   );
   if (changed === 0) return { kind: 'conflict' };
 
@@ -69,14 +52,7 @@ export async function applyTransition(
     updatedAt,
   };
   // Only a cancellation's event carries the lines (inventory releases by them).
-  const lines =
-    decision.to === 'CANCELLED'
-      ? await em.find(
-          OrderLineSchema,
-          { orderId: order.id },
-          { orderBy: { lineNo: 'asc' }, disableIdentityMap: true },
-        )
-      : [];
+  const lines = decision.to === 'CANCELLED' ? await findLines(em, [order.id]) : [];
   await recordLifecycleEvent(em, updated, lines);
   return { kind: 'applied', order: updated };
 }

@@ -6,6 +6,7 @@ import { OrderLineSchema, OrderSchema, type Order, type OrderLine } from '../ent
 import { readCatalog, DEFAULT_CATALOG_WAIT, type CatalogWait } from './catalog-projection.js';
 import { parsePlaceOrderInput, requestFingerprint, type PlaceOrderRequest } from './order-input.js';
 import { recordLifecycleEvent } from './order-events.js';
+import { findOrderByKey } from './order-rows.js';
 import { priceOrder, type PricedOrder } from './pricing.js';
 import type { OrderAdmission } from './admission/order-admission.js';
 
@@ -54,7 +55,7 @@ export class PlaceOrderService {
       );
       priced = priceOrder(request.items, catalog);
     } catch (err) {
-      const earlier = await findByKey(ctx.em, customerId, request.idempotencyKey);
+      const earlier = await findOrderByKey(ctx.em, customerId, request.idempotencyKey);
       if (earlier) return sameRequestOrRefuse(earlier, fingerprint);
       throw err;
     }
@@ -68,7 +69,7 @@ export class PlaceOrderService {
     } catch (err) {
       // An earlier or concurrent request with the same key holds the unique index: answer with its order.
       if (err instanceof UniqueConstraintViolationException) {
-        const winner = await findByKey(ctx.em, customerId, request.idempotencyKey);
+        const winner = await findOrderByKey(ctx.em, customerId, request.idempotencyKey);
         if (winner) return sameRequestOrRefuse(winner, fingerprint);
       }
       throw err;
@@ -113,14 +114,6 @@ export class PlaceOrderService {
     await recordLifecycleEvent(em, order, lines);
     return order;
   }
-}
-
-async function findByKey(
-  em: EntityManager,
-  customerId: string,
-  idempotencyKey: string,
-): Promise<Order | null> {
-  return em.findOne(OrderSchema, { customerId, idempotencyKey }, { disableIdentityMap: true });
 }
 
 function sameRequestOrRefuse(order: Order, fingerprint: string): Order {

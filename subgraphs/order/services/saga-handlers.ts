@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '../../../platform/events/contracts.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { OrderEvent } from './order-state-machine.js';
-import { applyTransition, readOrder } from './order-transitions.js';
+import { applyTransition } from './order-transitions.js';
+import { readOrder } from './order-rows.js';
 
 /**
  * Applies a saga event (stock or payment outcome) to its order. The row is
