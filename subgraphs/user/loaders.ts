@@ -1,12 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { batchById } from '../../platform/loaders.js';
-import { isUuid } from '../../platform/ids.js';
-import { UserSchema } from './entities.js';
+import { findUsers } from './services/user-rows.js';
 
 export function createLoaders(em: EntityManager) {
   return {
     userById: batchById(
-      (ids) => em.find(UserSchema, { id: { $in: ids.filter(isUuid) } }),
+      (ids) => findUsers(em, ids),
       (user) => user.id,
     ),
   };

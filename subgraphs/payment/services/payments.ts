@@ -2,7 +2,8 @@ import { TransactionPropagation, type EntityManager } from '@mikro-orm/postgresq
 import { isUuid, uuidv7 } from '../../../platform/ids.js';
 import { recordEvent } from '../../../platform/events/index.js';
 import { executeSql, queryRows } from '../../../platform/events/sql.js';
-import { PaymentSchema, type Payment, type PaymentStatus } from '../entities.js';
+import { findPayments } from './payment-rows.js';
+import type { Payment, PaymentStatus } from '../entities.js';
 import type { Amount, ChargeResult, PaymentProcessor } from './processor.js';
 
 /** What the order saga hands over when an order asks for payment. */
@@ -156,13 +157,8 @@ export class PaymentService {
   }
 
   async find(em: EntityManager, orderId: string): Promise<Payment | null> {
-    if (!isUuid(orderId)) return null;
-    // Writes here are plain SQL: read around the identity map, never a stale copy.
-    return em.findOne(
-      PaymentSchema,
-      { orderId: orderId.toLowerCase() },
-      { disableIdentityMap: true },
-    );
+    const [payment] = await findPayments(em, 'order_id', [orderId]);
+    return payment ?? null;
   }
 
   private async mustFind(em: EntityManager, orderId: string): Promise<Payment> {
@@ -171,14 +167,14 @@ export class PaymentService {
     return payment;
   }
 
-  /** Compare-and-set of the status; the new version and time, or null when the payment had moved on. */
+  /** Compare-and-set of the status; the new version, or null when the payment had moved on. */
   private async move(
     em: EntityManager,
     paymentId: string,
     from: PaymentStatus,
     to: StatusChange,
-  ): Promise<{ version: number; updatedAt: Date } | null> {
-    const [row] = await queryRows<{ version: number; updated_at: Date }>(
+  ): Promise<{ version: number } | null> {
+    const [row] = await queryRows<{ version: number }>(
       em,
       `UPDATE payments
           SET status = ?,
@@ -188,7 +184,7 @@ export class PaymentService {
               version = version + 1,
               updated_at = now()
         WHERE id = ? AND status = ?
-        RETURNING version, updated_at`,
+        RETURNING version`,
       [
         to.status,
         to.failureReason ?? null,
@@ -198,7 +194,7 @@ export class PaymentService {
         from,
       ],
     );
-    return row ? { version: row.version, updatedAt: row.updated_at } : null;
+    return row ? { version: row.version } : null;
   }
 }
 
