@@ -8,6 +8,7 @@ import {
 import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
 import { gql } from '../support/client.js';
 import { dropDatabases } from '../support/cleanup.js';
+import { eventually } from '../support/fixtures.js';
 import { buildTestEnv } from '../support/test-env.js';
 
 /**
@@ -134,7 +135,11 @@ describe('circuit breakers per subgraph', () => {
     }
     expect(answer.errors).toBeUndefined();
     expect(answer.data?.product?.inventory).toEqual({ available: 4, inStock: true });
-    expect(gatewayLines.some((l) => l.includes('circuit breaker closed'))).toBe(true);
+    // The log line travels on the gateway's stdout, which may trail its HTTP answer.
+    await eventually(async () => gatewayLines.some((l) => l.includes('circuit breaker closed')), {
+      timeoutMs: 5_000,
+      what: "the gateway's 'circuit breaker closed' log line",
+    });
     expect(await breakerState()).toBe('0');
   });
 });
