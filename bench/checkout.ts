@@ -1,4 +1,9 @@
-import { startStack, type StackHandle } from '../scripts/lib/stack.js';
+import {
+  ALL_SERVICES,
+  startStack,
+  type StackHandle,
+  type StackOptions,
+} from '../scripts/lib/stack.js';
 import { dropDatabases } from '../test/support/cleanup.js';
 import { removeRunData } from './lib/cleanup.js';
 import { buildTestEnv, newRunId } from '../test/support/test-env.js';
@@ -31,7 +36,9 @@ import { markdown, summary, type PhaseResult } from './checkout/report.js';
  *
  * BENCH_CHECKOUT_SECONDS (default 60) per phase; BENCH_CHECKOUT_RATES
  * (default 50,100,200,400,500,600; rates above 400 run only while the
- * previous phase was sustained); BENCH_CHECKOUT_CUSTOMERS (default 200).
+ * previous phase was sustained); BENCH_CHECKOUT_CUSTOMERS (default 200);
+ * BENCH_PROFILE=<dir>: every service writes a CPU profile there when it stops
+ * (summarise one with bench/gateways/profile-summary.ts).
  */
 
 const DATABASE = 'ecommerce_bench_checkout';
@@ -50,6 +57,17 @@ const DRAIN_TIMEOUT_MS = Math.max(30_000, 2 * SECONDS * 1000);
 const SETTLE_TIMEOUT_MS = 300_000;
 
 const say = (line: string) => console.log(`[checkout] ${line}`);
+
+/** `--cpu-prof` for every service, profiles written into `dir` when each stops. */
+function profileArgs(dir: string | undefined): StackOptions['nodeArgs'] {
+  if (!dir) return undefined;
+  return Object.fromEntries(
+    ALL_SERVICES.map((service) => [
+      service,
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${service}.cpuprofile`],
+    ]),
+  );
+}
 
 function benchEnv(runId: string): Record<string, string> {
   const env = buildTestEnv({ runId, portOffset: 500, database: DATABASE });
@@ -117,6 +135,7 @@ async function run() {
       logPrefix: false,
       readyTimeoutMs: 180_000,
       onLine: (service, line) => logs.onLine(service, line),
+      nodeArgs: profileArgs(process.env.BENCH_PROFILE),
     });
 
     const admin = await adminToken(gateway, env);
