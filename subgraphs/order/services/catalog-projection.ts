@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '../../../platform/events/contracts.js';
-import { executeSql } from '../../../platform/events/sql.js';
-import { CatalogProductSchema, type CatalogProduct } from '../entities.js';
+import { executeSql, queryRows, rowDate } from '../../../platform/events/sql.js';
+import { isUuid } from '../../../platform/ids.js';
+import type { CatalogProduct } from '../entities.js';
 
 type ProductEvent = EventEnvelope<'product.created' | 'product.updated' | 'product.archived'>;
 
@@ -75,6 +76,41 @@ export const DEFAULT_CATALOG_WAIT: CatalogWait = { maxWaitMs: 1_500, pollMs: 100
  * as unknown. Known ids (archived ones included) never wait, and there is
  * never a synchronous call to the product subgraph.
  */
+async function findCatalogProducts(
+  em: EntityManager,
+  productIds: readonly string[],
+): Promise<CatalogProduct[]> {
+  const ids = productIds.filter(isUuid);
+  if (ids.length === 0) return [];
+  const rows = await queryRows<CatalogRow>(
+    em,
+    `SELECT product_id, sku, name, price_amount, price_currency, active, version, updated_at
+       FROM catalog_products WHERE product_id IN (?)`,
+    [ids],
+  );
+  return rows.map((row) => ({
+    productId: row.product_id,
+    sku: row.sku,
+    name: row.name,
+    priceAmount: row.price_amount,
+    priceCurrency: row.price_currency,
+    active: row.active,
+    version: row.version,
+    updatedAt: rowDate(row.updated_at),
+  }));
+}
+
+interface CatalogRow {
+  product_id: string;
+  sku: string;
+  name: string;
+  price_amount: number;
+  price_currency: string;
+  active: boolean;
+  version: number;
+  updated_at: string | Date;
+}
+
 export async function readCatalog(
   em: EntityManager,
   productIds: readonly string[],
@@ -84,13 +120,10 @@ export async function readCatalog(
   const deadline = Date.now() + wait.maxWaitMs;
   let missing = [...new Set(productIds)];
   for (;;) {
-    // Unmanaged reads: a later poll must see the database, not an earlier answer.
-    const rows = await em.find(
-      CatalogProductSchema,
-      { productId: { $in: missing } },
-      { disableIdentityMap: true },
-    );
-    for (const row of rows) found.set(row.productId, row);
+    // Plain SQL, like the writes above: every poll sees the database as it is.
+    for (const product of await findCatalogProducts(em, missing)) {
+      found.set(product.productId, product);
+    }
     missing = missing.filter((id) => !found.has(id));
     if (missing.length === 0 || Date.now() + wait.pollMs > deadline) return found;
     await sleep(wait.pollMs);
