@@ -180,4 +180,54 @@ describe('OrderFeed', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(calls).toBe(afterRemoval);
   });
+
+  describe('a cancelled paid order', () => {
+    /** Resolutions of a CANCELLED order whose payment shows these statuses in turn (the last one repeats). */
+    function cancelledWith(...paymentStatuses: string[]) {
+      let calls = 0;
+      const resolve = async (): Promise<Resolution> => {
+        const paymentStatus = paymentStatuses[Math.min(calls, paymentStatuses.length - 1)]!;
+        calls += 1;
+        return {
+          order: { version: 6, payment: { status: paymentStatus } },
+          version: 6,
+          status: 'CANCELLED',
+          paymentStatus,
+          errors: [],
+        };
+      };
+      return { resolve, calls: () => calls };
+    }
+
+    class PaymentRecorder extends Recorder {
+      readonly payments: Array<string | null | undefined> = [];
+      override offer(orderId: string, resolution: Resolution) {
+        super.offer(orderId, resolution);
+        this.payments.push(resolution.paymentStatus);
+      }
+    }
+
+    it('is sent once, after its refund, so the final state shows the payment REFUNDED', async () => {
+      const resolver = cancelledWith('SUCCEEDED', 'SUCCEEDED', 'REFUNDED');
+      const feed = new OrderFeed(resolver.resolve, logger, [5], [5, 5, 5, 5]);
+      const subscriber = new PaymentRecorder(queryFor(CUSTOMER), ORDER);
+      feed.add(subscriber);
+      feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 6 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(resolver.calls()).toBe(3);
+      expect(subscriber.got).toEqual([{ orderId: ORDER, version: 6 }]);
+      expect(subscriber.payments).toEqual(['REFUNDED']);
+    });
+
+    it('is sent as it is once the wait for the refund runs out', async () => {
+      const resolver = cancelledWith('SUCCEEDED');
+      const feed = new OrderFeed(resolver.resolve, logger, [5], [5, 5]);
+      const subscriber = new PaymentRecorder(queryFor(CUSTOMER), ORDER);
+      feed.add(subscriber);
+      feed.publish({ orderId: ORDER, customerId: CUSTOMER, version: 6 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(resolver.calls()).toBe(3);
+      expect(subscriber.payments).toEqual(['SUCCEEDED']);
+    });
+  });
 });

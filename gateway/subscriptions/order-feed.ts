@@ -43,6 +43,18 @@ const NIL_ORDER_ID = '00000000-0000-0000-0000-000000000000';
 export const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
 const TRANSIENT_CODES = new Set(['SUBGRAPH_UNAVAILABLE', 'INTERNAL_SERVER_ERROR']);
 
+/**
+ * A paid order that is cancelled is refunded a moment later by the payment
+ * service, without a new order version: its final state (CANCELLED, payment
+ * REFUNDED) is read again after these delays while the payment still shows
+ * SUCCEEDED, then sent as it is (the stream sends each version once).
+ */
+export const REFUND_WAIT_DELAYS_MS = [100, 200, 400, 800, 1_600, 3_200, 3_200];
+
+function refundPending(resolution: Resolution): boolean {
+  return resolution.status === 'CANCELLED' && resolution.paymentStatus === 'SUCCEEDED';
+}
+
 function failedTransiently(resolution: Resolution): boolean {
   return (
     resolution.order === null &&
@@ -72,6 +84,7 @@ export class OrderFeed {
     private readonly resolve: ResolveOrder,
     private readonly logger: Logger,
     private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
+    private readonly refundWaitDelaysMs: readonly number[] = REFUND_WAIT_DELAYS_MS,
   ) {}
 
   get subscriberCount(): number {
@@ -158,19 +171,17 @@ export class OrderFeed {
   private async execute(key: string, run: Run): Promise<void> {
     let waiting: Array<() => void> = [];
     for (;;) {
-      let resolution: Resolution;
-      try {
-        resolution = await this.resolve(run.orderId, run.query);
-      } catch (err) {
-        this.logger.error({ err, orderId: run.orderId }, 'order subscription resolution failed');
-        resolution = {
-          order: null,
-          version: null,
-          status: null,
-          errors: [
-            { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
-          ],
-        };
+      let resolution = await this.attempt(run);
+      for (const delay of this.refundWaitDelaysMs) {
+        if (!refundPending(resolution)) break;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        resolution = await this.attempt(run);
+      }
+      if (refundPending(resolution)) {
+        this.logger.warn(
+          { orderId: run.orderId },
+          'cancelled order not refunded yet; sent as it is',
+        );
       }
       this.deliver(run, resolution);
       this.retryIfFailed(key, run, resolution);
@@ -180,6 +191,22 @@ export class OrderFeed {
       run.queued = null;
     }
     this.runs.delete(key);
+  }
+
+  private async attempt(run: Run): Promise<Resolution> {
+    try {
+      return await this.resolve(run.orderId, run.query);
+    } catch (err) {
+      this.logger.error({ err, orderId: run.orderId }, 'order subscription resolution failed');
+      return {
+        order: null,
+        version: null,
+        status: null,
+        errors: [
+          { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        ],
+      };
+    }
   }
 
   private retryIfFailed(key: string, run: Run, resolution: Resolution): void {

@@ -27,6 +27,12 @@ import { Lru } from '../../platform/lru.js';
 /** Internal aliases: the stream needs version and status even when the client did not select them. */
 export const VERSION_KEY = '_subscriptionVersion';
 export const STATUS_KEY = '_subscriptionStatus';
+/**
+ * And the payment's status when the client selected the payment: a cancelled
+ * paid order is refunded just after it is cancelled, without a new order
+ * version, and the feed waits for that before sending the final state.
+ */
+export const PAYMENT_STATUS_KEY = '_subscriptionPaymentStatus';
 const ORDER_ID_VARIABLE = 'subscriptionOrderId';
 
 export interface OrderQuery {
@@ -64,6 +70,28 @@ function usedFragments(
     });
   }
   return [...found.values()];
+}
+
+/** Whether the order-level selection asks for `payment` (directly, in fragments or inline fragments). */
+function selectsPayment(
+  selections: readonly SelectionNode[],
+  fragments: Record<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): boolean {
+  return selections.some((selection) => {
+    switch (selection.kind) {
+      case Kind.FIELD:
+        return selection.name.value === 'payment';
+      case Kind.INLINE_FRAGMENT:
+        return selectsPayment(selection.selectionSet.selections, fragments, seen);
+      case Kind.FRAGMENT_SPREAD: {
+        const fragment = fragments[selection.name.value];
+        if (!fragment || seen.has(fragment.name.value)) return false;
+        seen.add(fragment.name.value);
+        return selectsPayment(fragment.selectionSet.selections, fragments, seen);
+      }
+    }
+  });
 }
 
 function usedVariables(nodes: readonly ASTNode[]): Set<string> {
@@ -143,6 +171,17 @@ function prepare(info: GraphQLResolveInfo): PreparedQuery {
                 selections: [
                   aliased(VERSION_KEY, 'version'),
                   aliased(STATUS_KEY, 'status'),
+                  ...(selectsPayment(selections, info.fragments)
+                    ? [
+                        {
+                          ...aliased(PAYMENT_STATUS_KEY, 'payment'),
+                          selectionSet: {
+                            kind: Kind.SELECTION_SET,
+                            selections: [{ kind: Kind.FIELD, name: name('status') }],
+                          },
+                        } satisfies FieldNode,
+                      ]
+                    : []),
                   ...selections,
                 ],
               },
@@ -188,6 +227,8 @@ export interface Resolution {
   order: Record<string, unknown> | null;
   version: number | null;
   status: string | null;
+  /** The payment's status, when the client selected the payment and the order has one. */
+  paymentStatus?: string | null;
   /** As the gateway formatted them (masked), paths still starting at `order`. */
   errors: readonly GraphQLFormattedError[];
 }
@@ -200,12 +241,20 @@ export function toResolution(
   if (!raw || typeof raw !== 'object') {
     return { order: null, version: null, status: null, errors: errors ?? [] };
   }
-  const { [VERSION_KEY]: version, [STATUS_KEY]: status, ...order } = raw as Record<string, unknown>;
+  const {
+    [VERSION_KEY]: version,
+    [STATUS_KEY]: status,
+    [PAYMENT_STATUS_KEY]: payment,
+    ...order
+  } = raw as Record<string, unknown>;
+  const paymentStatus = (payment as { status?: unknown } | null | undefined)?.status;
   return {
     order,
     version: typeof version === 'number' ? version : null,
     status: typeof status === 'string' ? status : null,
-    errors: errors ?? [],
+    paymentStatus: typeof paymentStatus === 'string' ? paymentStatus : null,
+    // The client's own `payment` carries the same error, if any, under its own path.
+    errors: (errors ?? []).filter((error) => error.path?.[1] !== PAYMENT_STATUS_KEY),
   };
 }
 

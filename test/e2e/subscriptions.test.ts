@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
@@ -6,6 +7,7 @@ import WebSocket from 'ws';
 import { print, type FormattedExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  CancelOrderDocument,
   DeliverOrderDocument,
   OrderUpdatesDocument,
   ShipOrderDocument,
@@ -172,6 +174,41 @@ describe('order subscriptions', () => {
     expect(await nextState(stream)).toMatchObject({
       status: 'DELIVERED',
       version: confirmed.version + 2,
+    });
+    await stream.completed();
+  });
+
+  it('ends with the order CANCELLED and its payment REFUNDED when the customer cancels a paid order', async () => {
+    const order = await placedOrder(customer, product);
+    const confirmed = await orderReaching(customer.token, order.id, 'CONFIRMED');
+    const stream = updatesOf(order.id, { token: customer.token });
+    expect(await nextState(stream)).toMatchObject({ status: 'CONFIRMED' });
+
+    // Hold the refund back (a slow card processor): the payment service's
+    // refund waits for this row lock, while reads still see the payment as
+    // SUCCEEDED. The cancellation must not be sent with that stale payment.
+    const url = new URL(inject('testEnv').DATABASE_URL!);
+    url.pathname = `${url.pathname}_payment`;
+    const payments = new pg.Client({ connectionString: url.toString() });
+    await payments.connect();
+    try {
+      await payments.query('BEGIN');
+      await payments.query('SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE', [order.id]);
+      const cancelled = await gql(CancelOrderDocument, { id: order.id }, { token: customer.token });
+      expect(cancelled.data?.cancelOrder.userErrors).toEqual([]);
+      await expect(stream.next(1_500)).rejects.toThrow(/no subscription event/);
+    } finally {
+      await payments.query('ROLLBACK');
+      await payments.end();
+    }
+
+    // One message for the cancellation, once the refund is done: the state a
+    // client keeps is the final one, and no version comes twice.
+    expect(await nextState(stream)).toMatchObject({
+      status: 'CANCELLED',
+      statusReason: 'CUSTOMER_CANCELLED',
+      version: confirmed.version + 1,
+      payment: { status: 'REFUNDED' },
     });
     await stream.completed();
   });
