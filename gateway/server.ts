@@ -107,6 +107,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
       if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
       return response.body.singleResult;
     },
+    trusted,
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -119,11 +119,31 @@ export class ManifestQueryStore implements QueryStore {
   }
 }
 
+/** Whether a document sent as text is one of the manifest's (same text, or formatted differently). */
+export function isTrusted(docs: TrustedDocuments, text: string, document: DocumentNode): boolean {
+  return docs.byHash.has(sha256(text)) || docs.canonicalForms.has(canonical(document));
+}
+
+/** The error an operation outside the manifest gets, over HTTP (400) and WebSocket alike. */
+export function untrustedDocument(overHttp = false): GraphQLError {
+  return new GraphQLError(
+    'Only trusted documents are accepted: this operation is not in the persisted-documents manifest',
+    {
+      extensions: {
+        code: 'PERSISTED_QUERY_NOT_FOUND',
+        // Apollo reads (and strips) `http`; a WebSocket error message is sent as it is.
+        ...(overHttp ? { http: { status: 400, headers: new HeaderMap() } } : {}),
+      },
+    },
+  );
+}
+
 /**
  * Trusted-documents mode: an operation sent as text runs only when it is one of
  * the manifest's (same hash, or the same document formatted differently).
  * Unknown hashes are refused earlier by Apollo's own lookup in the manifest
- * store. In-process executions (subscription updates) are the gateway's own.
+ * store. In-process executions (subscription updates) are the gateway's own;
+ * subscription documents are checked by the WebSocket server (ws-server.ts).
  */
 export function trustedDocumentsPlugin(docs: TrustedDocuments): ApolloServerPlugin<GatewayContext> {
   return {
@@ -133,15 +153,7 @@ export function trustedDocumentsPlugin(docs: TrustedDocuments): ApolloServerPlug
         async didResolveOperation({ queryHash, document }) {
           if (docs.byHash.has(queryHash)) return;
           if (docs.canonicalForms.has(canonical(document))) return;
-          throw new GraphQLError(
-            'Only trusted documents are accepted: this operation is not in the persisted-documents manifest',
-            {
-              extensions: {
-                code: 'PERSISTED_QUERY_NOT_FOUND',
-                http: { status: 400, headers: new HeaderMap() },
-              },
-            },
-          );
+          throw untrustedDocument(true);
         },
       };
     },

@@ -14,6 +14,7 @@ import { OrderFeed } from './order-feed.js';
 import { gatewayOrderResolver, type ExecuteInGateway } from './order-resolver.js';
 import { buildSubscriptionSchema } from './subscription-schema.js';
 import { serveWebSockets } from './ws-server.js';
+import type { TrustedDocuments } from '../edge/persisted-queries.js';
 
 /**
  * Order subscriptions, served by the gateway itself (Apollo Gateway cannot
@@ -30,6 +31,8 @@ export interface SubscriptionsOptions {
   logger: Logger;
   /** Runs an operation through the gateway (Apollo's executeOperation); called only after start. */
   execute: ExecuteInGateway;
+  /** Trusted-documents mode: the manifest subscription documents must come from. */
+  trusted: TrustedDocuments | null;
 }
 
 export interface GatewaySubscriptions {
@@ -69,6 +72,7 @@ export function serveSubscriptions(options: SubscriptionsOptions): GatewaySubscr
     jwtSecret: options.config.JWT_SECRET,
     logger,
     production: options.config.NODE_ENV === 'production',
+    trusted: options.trusted,
   });
   const events = new OrderEventSource(options.config, logger, (change) => feed.publish(change));
 

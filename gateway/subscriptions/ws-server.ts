@@ -12,6 +12,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Logger } from '../../platform/logger.js';
+import { isTrusted, untrustedDocument, type TrustedDocuments } from '../edge/persisted-queries.js';
 import { Lru } from '../../platform/lru.js';
 import { authenticateConnection, CLOSE_CODES } from './connection-auth.js';
 import type { SubscribePayload } from './transport-messages.js';
@@ -22,8 +23,9 @@ import type { SubscriptionContext } from './subscription-schema.js';
  * graphql-ws (`graphql-transport-ws`) on the HTTP server's `/graphql` path:
  * authentication in connection_init, then per `subscribe` message: parse and
  * validate against the API schema (an invalid document is an `error` message
- * for that operation id; the connection stays open), and only subscriptions
- * are served here: queries and mutations go over HTTP POST.
+ * for that operation id; the connection stays open; in trusted-documents mode
+ * a document outside the manifest is one too), and only subscriptions are
+ * served here: queries and mutations go over HTTP POST.
  */
 
 export const GRAPHQL_PATH = '/graphql';
@@ -40,6 +42,8 @@ export interface WsServerOptions {
   jwtSecret: string;
   logger: Logger;
   production: boolean;
+  /** Trusted-documents mode (PERSISTED_DOCUMENTS=trusted): only the manifest's subscriptions run. */
+  trusted?: TrustedDocuments | null;
 }
 
 export interface RunningWsServer {
@@ -69,10 +73,14 @@ export function serveWebSockets(options: WsServerOptions): RunningWsServer {
     if (prepared) return prepared;
     try {
       const document = parse(query);
-      const invalid = validate(schema, document, undefined, { maxErrors: 10 });
-      prepared = invalid.length
-        ? invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'))
-        : document;
+      if (options.trusted && !isTrusted(options.trusted, query, document)) {
+        prepared = [untrustedDocument()];
+      } else {
+        const invalid = validate(schema, document, undefined, { maxErrors: 10 });
+        prepared = invalid.length
+          ? invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'))
+          : document;
+      }
     } catch (err) {
       prepared = [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
     }

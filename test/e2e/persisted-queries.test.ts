@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ProductDetailDocument } from '../../client/__generated__/graphql.js';
+import { OrderUpdatesDocument, ProductDetailDocument } from '../../client/__generated__/graphql.js';
 import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
 import { gatewayUrl } from '../support/client.js';
+import { signUpCustomer } from '../support/fixtures.js';
+import { subscribe } from '../support/ws-client.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -135,5 +137,30 @@ describe('trusted-documents mode', () => {
     });
     expect(generated.errors).toBeUndefined();
     expect(generated.data).toEqual({ product: null });
+  });
+
+  it('over WebSocket, refuses a subscription outside the manifest and serves the manifest ones', async () => {
+    const { token } = await signUpCustomer('Trusted Subscriber');
+    const wsUrl = url.replace(/^http/, 'ws');
+
+    const adHoc = subscribe(
+      'subscription { myOrderUpdates { id version } }',
+      {},
+      { token, url: wsUrl },
+    );
+    await expect(adHoc.next()).rejects.toThrow(/PERSISTED_QUERY_NOT_FOUND/);
+    await adHoc.close();
+
+    // The manifest's OrderUpdates, exactly and as the generated client prints it:
+    // it passes the check and is answered (an unknown order: BAD_USER_INPUT).
+    const orderUpdates = Object.values(manifest).find((text) =>
+      text.startsWith('subscription OrderUpdates('),
+    )!;
+    for (const text of [orderUpdates, print(OrderUpdatesDocument)]) {
+      const known = subscribe(text, { orderId: randomUUID() }, { token, url: wsUrl });
+      const result = await known.next();
+      expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      await known.close();
+    }
   });
 });
