@@ -96,6 +96,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   app.disable('x-powered-by');
   // GraphQL POSTs are never conditional requests: hashing every body for an ETag is wasted work.
   app.set('etag', false);
+  // The client address the per-IP rate limit keys on (req.ip): see TRUST_PROXY.
+  app.set('trust proxy', config.TRUST_PROXY);
   const httpServer = http.createServer(app);
   // Subscriptions (graphql-ws on the same path) resolve each event through this same server.
   const subscriptions = serveSubscriptions({

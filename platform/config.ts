@@ -170,6 +170,21 @@ const gatewayShape = {
    * from the same caller scope, arriving while one executes, shares its result.
    */
   INFLIGHT_DEDUP: z.enum(['on', 'off']).default('on'),
+  /**
+   * Which proxies in front of the gateway to believe about the client's
+   * address (X-Forwarded-For), as Express' `trust proxy`: empty (the default)
+   * believes none, so a client cannot pick its own address and escape the
+   * per-IP rate limit; a hop count (`1`) or addresses and subnets
+   * (`loopback, 10.0.0.0/8`) name the load balancers that set it.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((value): string | number | false => {
+      const trimmed = value.trim();
+      if (trimmed === '') return false;
+      return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
+    }),
   /** `apq`: automatic persisted queries in Redis; `trusted`: only client/persisted-documents.json. */
   PERSISTED_DOCUMENTS: z.enum(['apq', 'trusted']).default('apq'),
   /** How long an automatically persisted query stays in Redis after it was registered. */

@@ -6,14 +6,17 @@ import { gql } from '../support/client.js';
 import { address, signUpCustomer } from '../support/fixtures.js';
 
 /**
- * Second and third gateways over the test stack's subgraphs, with tight
- * budgets: one with the run's Redis, one whose Redis does not answer.
+ * More gateways over the test stack's subgraphs, with tight budgets: one with
+ * the run's Redis, one whose Redis does not answer, one behind a (loopback)
+ * proxy it trusts.
  */
 const WINDOW_S = 2;
 let limitedStack: StackHandle;
 let redisDownStack: StackHandle;
+let trustingStack: StackHandle;
 let limitedUrl: string;
 let redisDownUrl: string;
+let trustingUrl: string;
 
 function gatewayEnv(port: number, extra: Record<string, string>): Record<string, string> {
   return {
@@ -28,7 +31,7 @@ function gatewayEnv(port: number, extra: Record<string, string>): Record<string,
 }
 
 beforeAll(async () => {
-  [limitedStack, redisDownStack] = await Promise.all([
+  [limitedStack, redisDownStack, trustingStack] = await Promise.all([
     startStack({ env: gatewayEnv(4192, {}), services: ['gateway'], logPrefix: false }),
     startStack({
       // Nothing listens there: every limiter call fails.
@@ -36,17 +39,31 @@ beforeAll(async () => {
       services: ['gateway'],
       logPrefix: false,
     }),
+    startStack({
+      env: gatewayEnv(4198, { TRUST_PROXY: 'loopback' }),
+      services: ['gateway'],
+      logPrefix: false,
+    }),
   ]);
   limitedUrl = limitedStack.gatewayUrl!;
   redisDownUrl = redisDownStack.gatewayUrl!;
+  trustingUrl = trustingStack.gatewayUrl!;
 });
 
 afterAll(async () => {
-  await Promise.all([limitedStack?.stop(), redisDownStack?.stop()]);
+  await Promise.all([limitedStack?.stop(), redisDownStack?.stop(), trustingStack?.stop()]);
 });
 
 const ping = (url: string, token?: string) =>
   gql<{ __typename: string }>('{ __typename }', {}, { url, ...(token ? { token } : {}) });
+
+/** An anonymous request that says, through X-Forwarded-For, it comes from `client`. */
+const pingFrom = (url: string, client: string) =>
+  gql<{ __typename: string }>(
+    '{ __typename }',
+    {},
+    { url, headers: { 'x-forwarded-for': client } },
+  );
 
 async function waitForReset(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000 + 200));
@@ -80,6 +97,23 @@ describe('rate limits at the gateway', () => {
     for (let i = 0; i < 5; i += 1) expect((await ping(limitedUrl)).status).toBe(200);
     expect((await ping(limitedUrl)).status).toBe(429);
     expect((await ping(limitedUrl, customer.token)).status).toBe(200);
+  });
+
+  it('ignores X-Forwarded-For unless told to trust the proxy: a client cannot pick a fresh address', async () => {
+    await waitForReset();
+    for (let i = 0; i < 5; i += 1) {
+      expect((await pingFrom(limitedUrl, `198.51.100.${i + 1}`)).status).toBe(200);
+    }
+    expect((await pingFrom(limitedUrl, '198.51.100.99')).status).toBe(429);
+  });
+
+  it('behind a trusted proxy (TRUST_PROXY), gives each forwarded client address its own budget', async () => {
+    await waitForReset();
+    for (let i = 0; i < 5; i += 1) {
+      expect((await pingFrom(trustingUrl, '203.0.113.7')).status).toBe(200);
+    }
+    expect((await pingFrom(trustingUrl, '203.0.113.7')).status).toBe(429);
+    expect((await pingFrom(trustingUrl, '203.0.113.8')).status).toBe(200);
   });
 
   it('gives placeOrder a smaller budget of its own while other operations still run', async () => {
