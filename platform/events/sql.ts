@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { isUuid } from '../ids.js';
 
 /**
  * Raw SQL through MikroORM's connection, on the EntityManager's current
@@ -12,6 +13,21 @@ export async function queryRows<Row extends object>(
   params: unknown[] = [],
 ): Promise<Row[]> {
   return em.getConnection().execute<Row[]>(sql, params, 'all', em.getTransactionContext());
+}
+
+/**
+ * `queryRows` for a statement ending in `IN (?)` over uuid ids: malformed ids
+ * match nothing, and without a valid id no statement is sent at all.
+ */
+export async function queryRowsByIds<Row extends object>(
+  em: EntityManager,
+  sql: string,
+  ids: readonly string[],
+): Promise<Row[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  // An array parameter becomes a list of quoted values.
+  return queryRows<Row>(em, sql, [valid]);
 }
 
 /** Like `queryRows` for statements whose row count is what matters; returns it. */

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isUuid } from '../../../platform/ids.js';
-import { queryRows } from '../../../platform/events/sql.js';
+import { queryRowsByIds } from '../../../platform/events/sql.js';
 import type { InventoryLevel } from '../entities.js';
 
 /** A product's counters as read from `stock_items`. */
@@ -49,13 +48,10 @@ export async function findStockLevels(
   em: EntityManager,
   productIds: readonly string[],
 ): Promise<StockLevel[]> {
-  const ids = productIds.filter(isUuid);
-  if (ids.length === 0) return [];
-  const rows = await queryRows<StockRow>(
+  const rows = await queryRowsByIds<StockRow>(
     em,
-    // An array parameter becomes a list of quoted values.
     'SELECT product_id, on_hand, reserved, version FROM stock_items WHERE product_id IN (?)',
-    [ids],
+    productIds,
   );
   return rows.map(fromRow);
 }

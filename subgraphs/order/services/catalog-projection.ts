@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '../../../platform/events/contracts.js';
-import { executeSql, queryRows, rowDate } from '../../../platform/events/sql.js';
-import { isUuid } from '../../../platform/ids.js';
+import { executeSql, queryRowsByIds, rowDate } from '../../../platform/events/sql.js';
 import type { CatalogProduct } from '../entities.js';
 
 type ProductEvent = EventEnvelope<'product.created' | 'product.updated' | 'product.archived'>;
@@ -80,13 +79,11 @@ async function findCatalogProducts(
   em: EntityManager,
   productIds: readonly string[],
 ): Promise<CatalogProduct[]> {
-  const ids = productIds.filter(isUuid);
-  if (ids.length === 0) return [];
-  const rows = await queryRows<CatalogRow>(
+  const rows = await queryRowsByIds<CatalogRow>(
     em,
     `SELECT product_id, sku, name, price_amount, price_currency, active, version, updated_at
        FROM catalog_products WHERE product_id IN (?)`,
-    [ids],
+    productIds,
   );
   return rows.map((row) => ({
     productId: row.product_id,

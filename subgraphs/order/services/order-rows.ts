@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isUuid } from '../../../platform/ids.js';
-import { queryRows, rowDate } from '../../../platform/events/sql.js';
+import { queryRows, queryRowsByIds, rowDate } from '../../../platform/events/sql.js';
 import type { Order, OrderLine, OrderStatus, OrderStatusReason } from '../entities.js';
 
 /**
@@ -81,10 +80,12 @@ async function selectOrders(em: EntityManager, sql: string, params: unknown[]): 
 
 /** Orders by id, in no particular order; malformed ids match nothing. */
 export async function findOrders(em: EntityManager, ids: readonly string[]): Promise<Order[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return [];
-  // An array parameter becomes a list of quoted values.
-  return selectOrders(em, 'WHERE id IN (?)', [valid]);
+  const rows = await queryRowsByIds<OrderRow>(
+    em,
+    `SELECT ${ORDER_COLUMNS} FROM orders WHERE id IN (?)`,
+    ids,
+  );
+  return rows.map(orderFromRow);
 }
 
 /**
@@ -133,13 +134,11 @@ export async function findLines(
   em: EntityManager,
   orderIds: readonly string[],
 ): Promise<OrderLine[]> {
-  const valid = orderIds.filter(isUuid);
-  if (valid.length === 0) return [];
-  const rows = await queryRows<LineRow>(
+  const rows = await queryRowsByIds<LineRow>(
     em,
     `SELECT order_id, line_no, product_id, quantity, unit_price_amount, currency
        FROM order_lines WHERE order_id IN (?) ORDER BY order_id, line_no`,
-    [valid],
+    orderIds,
   );
   return rows.map(lineFromRow);
 }

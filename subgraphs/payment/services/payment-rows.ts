@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isUuid } from '../../../platform/ids.js';
-import { queryRows, rowDate } from '../../../platform/events/sql.js';
+import { queryRowsByIds, rowDate } from '../../../platform/events/sql.js';
 import type { Payment, PaymentStatus } from '../entities.js';
 
 /**
@@ -48,14 +47,12 @@ export async function findPayments(
   column: 'id' | 'order_id',
   values: readonly string[],
 ): Promise<Payment[]> {
-  const valid = values.filter(isUuid).map((id) => id.toLowerCase());
-  if (valid.length === 0) return [];
-  const rows = await queryRows<PaymentRow>(
+  const rows = await queryRowsByIds<PaymentRow>(
     em,
     `SELECT id, order_id, customer_id, amount, currency, payment_method, status, failure_reason,
             processor_ref, refund_ref, version, created_at, updated_at
        FROM payments WHERE ${column} IN (?)`,
-    [valid],
+    values.map((id) => id.toLowerCase()),
   );
   return rows.map(paymentFromRow);
 }

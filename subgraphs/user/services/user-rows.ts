@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isUuid } from '../../../platform/ids.js';
-import { queryRows, rowDate } from '../../../platform/events/sql.js';
+import { queryRowsByIds, rowDate } from '../../../platform/events/sql.js';
 import type { User } from '../entities.js';
 
 /**
@@ -20,13 +19,11 @@ interface UserRow {
 }
 
 export async function findUsers(em: EntityManager, ids: readonly string[]): Promise<User[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return [];
-  const rows = await queryRows<UserRow>(
+  const rows = await queryRowsByIds<UserRow>(
     em,
     `SELECT id, email, name, password_hash, roles, created_at, updated_at
        FROM users WHERE id IN (?)`,
-    [valid],
+    ids,
   );
   return rows.map((row) => ({
     id: row.id,
