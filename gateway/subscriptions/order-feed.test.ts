@@ -228,6 +228,13 @@ describe('OrderFeed', () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(resolver.calls()).toBe(3);
       expect(subscriber.payments).toEqual(['SUCCEEDED']);
+
+      // A later subscriber of that order gets its state at once: the wait is not repeated.
+      const later = new PaymentRecorder(queryFor(CUSTOMER), ORDER);
+      feed.add(later);
+      await feed.refresh(ORDER, later.query);
+      expect(resolver.calls()).toBe(4);
+      expect(later.payments).toEqual(['SUCCEEDED']);
     });
   });
 });

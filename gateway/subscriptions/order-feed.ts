@@ -1,4 +1,5 @@
 import type { Logger } from '../../platform/logger.js';
+import { Lru } from '../../platform/lru.js';
 import type { OrderQuery, Resolution } from './order-query.js';
 
 /**
@@ -79,6 +80,8 @@ export class OrderFeed {
   private readonly warmed = new Map<string, Promise<void>>();
   /** Failed attempts in a row, by order and share key. */
   private readonly failures = new Map<string, number>();
+  /** Cancelled paid orders whose refund did not come within the wait (bounded). */
+  private readonly refundGivenUp = new Lru<string, true>(1_000);
 
   constructor(
     private readonly resolve: ResolveOrder,
@@ -172,12 +175,15 @@ export class OrderFeed {
     let waiting: Array<() => void> = [];
     for (;;) {
       let resolution = await this.attempt(run);
-      for (const delay of this.refundWaitDelaysMs) {
+      // Waited for once per order: a refund that never came is not waited for again.
+      const delays = this.refundGivenUp.get(run.orderId) ? [] : this.refundWaitDelaysMs;
+      for (const delay of delays) {
         if (!refundPending(resolution)) break;
         await new Promise((resolve) => setTimeout(resolve, delay));
         resolution = await this.attempt(run);
       }
-      if (refundPending(resolution)) {
+      if (refundPending(resolution) && !this.refundGivenUp.get(run.orderId)) {
+        this.refundGivenUp.set(run.orderId, true);
         this.logger.warn(
           { orderId: run.orderId },
           'cancelled order not refunded yet; sent as it is',
