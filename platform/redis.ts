@@ -15,6 +15,10 @@ export function createRedis(url: string, keyPrefix: string, logger: Logger): Red
     connectTimeout: 2_000,
     commandTimeout: 1_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // Commands issued in the same turn of the event loop (concurrent requests'
+    // rate-limit or cache reads) share one write: on this kind of machine a
+    // socket write that wakes another process is a large part of a request.
+    enableAutoPipelining: true,
   });
   let warned = false;
   redis.on('error', (err: Error & { code?: string }) => {
