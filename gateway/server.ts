@@ -181,16 +181,21 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   );
   app.use(
     '/graphql',
-    (req, _res, next) => runWithTrace(sanitizeTraceId(req.headers[TRACE_HEADER]), next),
+    // One trace id per request, the caller's or a new one: on the gateway's log
+    // lines, on every subgraph call (and so on the events it causes), and in
+    // the answer's x-trace-id header, for a client to quote.
+    (req, res, next) => {
+      const traceId = sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId();
+      res.locals.traceId = traceId;
+      res.setHeader(TRACE_HEADER, traceId);
+      runWithTrace(traceId, next);
+    },
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GatewayContext> => {
-        const traceId = sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId();
-        return {
-          ...(await authenticate(config.JWT_SECRET, req.headers)),
-          traceId,
-          clientIp: req.ip ?? req.socket.remoteAddress,
-        };
-      },
+      context: async ({ req, res }): Promise<GatewayContext> => ({
+        ...(await authenticate(config.JWT_SECRET, req.headers)),
+        traceId: res.locals.traceId as string,
+        clientIp: req.ip ?? req.socket.remoteAddress,
+      }),
     }),
   );
 

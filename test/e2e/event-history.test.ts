@@ -75,6 +75,22 @@ describe('order event history', () => {
     expect(text).toContain('status=CONFIRMED');
   });
 
+  it('gives a request without a trace id one, returns it in x-trace-id, and its events carry it', async () => {
+    const product = await createProduct(admin, { stock: 2 });
+    const placed = await placeOrder(customer, product, 1);
+    const traceId = placed.headers.get('x-trace-id');
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const orderId = placed.data!.placeOrder.order!.id;
+    const [first] = await eventually(
+      async () => {
+        const entries = await eventHistory(orderId, { env: inject('testEnv') });
+        return entries.length > 0 && entries;
+      },
+      { what: 'order.placed in the outbox' },
+    );
+    expect(first).toMatchObject({ type: 'order.placed', traceId });
+  });
+
   it('finds nothing for an order no service has heard of', async () => {
     expect(await eventHistory(randomUUID(), { env: inject('testEnv') })).toEqual([]);
   });
