@@ -69,7 +69,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       subgraphFetchErrors.inc({ subgraph: this.subgraph, reason });
       // While open every call fails here at once: debug, not an error line per request.
       this.logger[open ? 'debug' : 'error'](
-        { subgraph: this.subgraph, err: (err as Error).message },
+        { subgraph: this.subgraph, err: (err as Error).message, traceId: options.context?.traceId },
         open ? 'subgraph skipped: circuit open' : 'subgraph request failed',
       );
       throw new GraphQLError(`The ${this.subgraph} service is unavailable`, {

@@ -17,7 +17,7 @@ import { requestMetricsPlugin } from '../platform/request-metrics.js';
 import { noStorePlugins } from '../platform/no-store.js';
 import { maskErrors } from '../platform/errors.js';
 import { TRACE_HEADER } from '../platform/identity.js';
-import { newTraceId, runWithTrace, sanitizeTraceId } from '../platform/context.js';
+import { newTraceId, sanitizeTraceId } from '../platform/context.js';
 import { SubgraphDataSource } from './datasource.js';
 import { authenticate } from './auth.js';
 import { tokenProblemPlugin } from './token-problem-plugin.js';
@@ -27,6 +27,7 @@ import type { GatewayContext } from './context.js';
 import { queryLimitsRule } from './edge/query-limits.js';
 import { bodyErrorHandler, edgeFormatError } from './edge/edge-errors.js';
 import { rateLimitPlugin } from './edge/rate-limit.js';
+import { unexpectedErrorLog } from './edge/error-log.js';
 import { deduplicateInflight, sendSharedBytes, stringifyResult } from './edge/inflight-dedup.js';
 import { inflightShared } from './edge/subgraph-metrics.js';
 import {
@@ -111,9 +112,10 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     },
     trusted,
   });
+  const errorLog = unexpectedErrorLog(logger);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: edgeFormatError(maskErrors(logger)),
+    formatError: edgeFormatError(maskErrors(logger, errorLog.report)),
     // Query limits: tokens bound the parser itself, the rule bounds depth, aliases and cost.
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     validationRules: [
@@ -139,6 +141,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
+      errorLog.plugin,
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ...noStorePlugins<GatewayContext>(),
       requestMetricsPlugin(),
@@ -183,12 +186,13 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     '/graphql',
     // One trace id per request, the caller's or a new one: on the gateway's log
     // lines, on every subgraph call (and so on the events it causes), and in
-    // the answer's x-trace-id header, for a client to quote.
+    // the answer's x-trace-id header, for a client to quote. It travels in the
+    // request context, not AsyncLocalStorage (edge/error-log.ts says why).
     (req, res, next) => {
       const traceId = sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId();
       res.locals.traceId = traceId;
       res.setHeader(TRACE_HEADER, traceId);
-      runWithTrace(traceId, next);
+      next();
     },
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GatewayContext> => ({

@@ -93,12 +93,24 @@ const CLIENT_SAFE_CODES = new Set<string>([
   'BAD_REQUEST',
 ]);
 
+/** What happens to an error `maskErrors` hides: by default, one log line under the trace id. */
+export type UnexpectedErrorReport = (
+  original: unknown,
+  masked: GraphQLFormattedError,
+  path: GraphQLFormattedError['path'],
+) => void;
+
 /**
  * Apollo `formatError`: errors with a client-safe code keep their message; any
  * other error (a bug, a database failure) becomes a bare INTERNAL_SERVER_ERROR
- * and is logged in full under the trace id. Stack traces never leave.
+ * and is logged in full under the trace id (or handed to `report`). Stack
+ * traces never leave.
  */
-export function maskErrors(logger: Logger) {
+export function maskErrors(
+  logger: Logger,
+  report: UnexpectedErrorReport = (original, _masked, path) =>
+    logger.error({ err: original, path }, 'unexpected error in resolver'),
+) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_SAFE_CODES.has(code)) {
@@ -111,12 +123,13 @@ export function maskErrors(logger: Logger) {
     }
     const original =
       error instanceof GraphQLError && error.originalError ? error.originalError : error;
-    logger.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
-    return {
+    const masked: GraphQLFormattedError = {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
+    report(original, masked, formatted.path);
+    return masked;
   };
 }

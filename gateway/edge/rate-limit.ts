@@ -98,7 +98,12 @@ export function rateLimitPlugin(
   const hold = new AdmissionHold();
   const gate = new PlaceOrderGate(limits.placeOrderConcurrency, limits.placeOrderQueueWaitMs);
 
-  async function spend(limiter: RateLimiterRedis, budget: string, key: string): Promise<void> {
+  async function spend(
+    limiter: RateLimiterRedis,
+    budget: string,
+    key: string,
+    traceId: string,
+  ): Promise<void> {
     try {
       await limiter.consume(key);
       warned = false;
@@ -106,7 +111,10 @@ export function rateLimitPlugin(
       if (err instanceof RateLimiterRes) throw rateLimited(budget, err);
       unavailable.inc();
       if (!warned) {
-        logger.warn({ err: (err as Error).message }, 'rate limiter unavailable; serving unlimited');
+        logger.warn(
+          { err: (err as Error).message, traceId },
+          'rate limiter unavailable; serving unlimited',
+        );
         warned = true;
       }
     }
@@ -134,9 +142,9 @@ export function rateLimitPlugin(
             limited.inc({ budget: held.service });
             throw held.error;
           }
-          await spend(all, 'all', key);
+          await spend(all, 'all', key, contextValue.traceId);
           if (!placing) return;
-          await spend(orders, 'placeOrder', key);
+          await spend(orders, 'placeOrder', key, contextValue.traceId);
           try {
             await gate.enter();
           } catch (err) {
