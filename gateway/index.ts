@@ -1,3 +1,4 @@
+import './flat-federation.js';
 import cluster from 'node:cluster';
 import { loadGatewayConfig } from '../platform/config.js';
 import { runMain } from '../platform/lifecycle.js';
