@@ -81,6 +81,32 @@ describe('raw SQL on the entity manager', () => {
     expect(rows.map((row) => row.v)).toEqual([tricky, 'plain'].sort());
   });
 
+  it('answers IN lists as before, for any length and for none, NOT IN included', async () => {
+    const em = bed.orm.em.fork();
+    const ids = [uuidv7(), uuidv7(), uuidv7()];
+    for (const [n, id] of ids.entries()) {
+      await executeSql(em, 'INSERT INTO inbox (consumer, event_id, type) VALUES (?, ?, ?)', [
+        'in-list',
+        id,
+        `type-${n}`,
+      ]);
+    }
+    const types = async (sql: string, values: unknown[]) =>
+      (await queryRows<{ type: string }>(em, sql, values)).map((row) => row.type);
+    const select = 'SELECT type FROM inbox WHERE consumer = ? AND event_id';
+    expect(await types(`${select} IN (?) ORDER BY type`, ['in-list', ids])).toEqual([
+      'type-0',
+      'type-1',
+      'type-2',
+    ]);
+    expect(await types(`${select} IN (?)`, ['in-list', [ids[1]]])).toEqual(['type-1']);
+    expect(await types(`${select} IN (?)`, ['in-list', []])).toEqual([]);
+    expect(await types(`${select} NOT IN (?) ORDER BY type`, ['in-list', [ids[1]]])).toEqual([
+      'type-0',
+      'type-2',
+    ]);
+  });
+
   it('prepares each statement once per connection', async () => {
     await bed.orm.em.fork().transactional(async (em) => {
       for (let i = 0; i < 3; i += 1) {
@@ -92,6 +118,16 @@ describe('raw SQL on the entity manager', () => {
           WHERE statement = 'SELECT count(*) AS n FROM inbox WHERE consumer = $1'`,
       );
       expect(prepared).toEqual([{ n: '1' }]);
+      // An IN list is one array parameter: one statement whatever its length.
+      for (const ids of [[uuidv7()], [uuidv7(), uuidv7()]]) {
+        await queryRows(em, 'SELECT type FROM inbox WHERE event_id IN (?)', [ids]);
+      }
+      const lists = await queryRows<{ statement: string }>(
+        em,
+        `SELECT statement FROM pg_prepared_statements
+          WHERE statement LIKE 'SELECT type FROM inbox WHERE event_id = ANY%'`,
+      );
+      expect(lists).toEqual([{ statement: 'SELECT type FROM inbox WHERE event_id = ANY($1)' }]);
     });
   });
 

@@ -20,17 +20,30 @@ const MAX_PREPARED_STATEMENTS = 500;
  * The statement as PostgreSQL prepares it: `?` become `$1…$n` and the values
  * travel apart, and each text is parsed and planned once per connection
  * instead of on every call (half of PostgreSQL's CPU for a short statement).
- * An array value keeps MikroORM's formatting (a list of escaped literals, for
- * `IN (?)` and `ARRAY[?]`): its text varies with its length.
+ * An array value travels as one array parameter where the text allows it:
+ * `IN (?)` becomes `= ANY($n)` and `ARRAY[?]::type[]` becomes `$n::type[]`,
+ * the same rows for any length (and none for an empty array). Anywhere else,
+ * the statement keeps MikroORM's formatting (a list of escaped literals).
  */
 function prepared(em: EntityManager, sql: string, params: unknown[]) {
-  if (params.some(Array.isArray)) return em.getPlatform().formatQuery(sql, params);
   let text = '';
   let from = 0;
   let count = 0;
   for (let at = sql.indexOf('?'); at !== -1; at = sql.indexOf('?', at + 1)) {
+    if (count === params.length) return em.getPlatform().formatQuery(sql, params);
+    const value = params[count];
     count += 1;
-    text += `${sql.slice(from, at)}$${count}`;
+    if (!Array.isArray(value)) {
+      text += `${sql.slice(from, at)}$${count}`;
+    } else if (isInList(sql, at)) {
+      text += `${sql.slice(from, at - 'IN ('.length)}= ANY($${count})`;
+      at += 1; // past the closing parenthesis
+    } else if (isCastArray(sql, at)) {
+      text += `${sql.slice(from, at - 'ARRAY['.length)}$${count}`;
+      at += 1; // past the closing bracket; the cast stays
+    } else {
+      return em.getPlatform().formatQuery(sql, params);
+    }
     from = at + 1;
   }
   text += sql.slice(from);
@@ -41,6 +54,23 @@ function prepared(em: EntityManager, sql: string, params: unknown[]) {
     statementNames.set(text, name);
   }
   return { name, text, values: params.map((value) => value ?? null) };
+}
+
+/** `… IN (?)`, but not `NOT IN (?)` (which `= ANY` would turn around). */
+function isInList(sql: string, at: number): boolean {
+  return (
+    sql[at + 1] === ')' &&
+    /(^|[^A-Za-z_])IN \($/i.test(sql.slice(Math.max(0, at - 5), at)) &&
+    !/NOT\s+$/i.test(sql.slice(Math.max(0, at - 12), at - 'IN ('.length))
+  );
+}
+
+/** `ARRAY[?]::type[]`: the cast names the element type. */
+function isCastArray(sql: string, at: number): boolean {
+  return (
+    sql.slice(at - 'ARRAY['.length, at).toUpperCase() === 'ARRAY[' &&
+    sql.slice(at + 1, at + 4) === ']::'
+  );
 }
 
 /**
