@@ -25,7 +25,8 @@ export interface PhaseFigures {
   refusedP99: number;
   /** Neither placed nor refused (transport errors, other GraphQL errors, user errors). */
   httpErrors: number;
-  firstError: string | null;
+  /** The errors by kind (status and codes), most frequent first, each with one full example. */
+  errorKinds: Array<{ kind: string; count: number; example: string }>;
   confirmed: number;
   /** Cancelled OUT_OF_STOCK. */
   rejected: number;
@@ -87,7 +88,7 @@ export function analysePhase(run: PhaseRun, outcomes: ReadonlyMap<string, Outcom
   let backlogAtMid = 0;
   let backlogAtEnd = 0;
   let admittedLate = 0;
-  let firstError: string | null = null;
+  const errorKinds = new Map<string, { kind: string; count: number; example: string }>();
   const sendLags: number[] = [];
   const refusedLatencies: number[] = [];
 
@@ -99,7 +100,10 @@ export function analysePhase(run: PhaseRun, outcomes: ReadonlyMap<string, Outcom
       continue;
     }
     if (!order.orderId) {
-      firstError ??= order.error;
+      const kind = order.errorKind ?? 'unknown';
+      const seen = errorKinds.get(kind) ?? { kind, count: 0, example: order.error ?? '' };
+      seen.count += 1;
+      errorKinds.set(kind, seen);
       continue;
     }
     if (answerMs !== null) httpLatencies.push(answerMs);
@@ -171,7 +175,7 @@ export function analysePhase(run: PhaseRun, outcomes: ReadonlyMap<string, Outcom
     refusedP50: percentile(refusedSorted, 50),
     refusedP99: percentile(refusedSorted, 99),
     httpErrors,
-    firstError,
+    errorKinds: [...errorKinds.values()].sort((a, b) => b.count - a.count),
     confirmed,
     rejected,
     otherCancelled,

@@ -22,6 +22,8 @@ export interface SentOrder {
   orderId: string | null;
   /** Why the request did not place an order (HTTP status, GraphQL error, user error). */
   error: string | null;
+  /** `error` without its particulars, for counting: e.g. `HTTP 503 SUBGRAPH_UNAVAILABLE`. */
+  errorKind: string | null;
   /** Refused with RATE_LIMITED (admission control): nothing placed, a retry later may be. */
   refused: boolean;
 }
@@ -118,6 +120,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseRun> {
       answeredAt: null,
       orderId: null,
       error: null,
+      errorKind: null,
       refused: false,
     };
     orders.push(order);
@@ -149,9 +152,20 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseRun> {
           0,
           300,
         );
+        const codes = errors?.length
+          ? errors.map((e) => e.extensions?.code ?? 'no code')
+          : (placed?.userErrors?.map((e) => `userErrors ${e.code}`) ?? ['no order']);
+        order.errorKind = `HTTP ${status} ${[...new Set(codes)].join(', ')}`;
       }
     } catch (err) {
       order.error = String((err as Error).message ?? err).slice(0, 300);
+      // fetch's own message is only "fetch failed": the cause says what happened.
+      const { cause, code } = err as { cause?: { code?: string; message?: string }; code?: string };
+      order.errorKind = `no answer: ${cause?.code ?? code ?? cause?.message ?? String(err)}`.slice(
+        0,
+        80,
+      );
+      if (cause?.message) order.error = `${order.error}: ${cause.message}`.slice(0, 300);
     } finally {
       order.answeredAt = now();
       answered += 1;

@@ -162,6 +162,14 @@ export function markdown(result: CheckoutResult): string {
               ', ',
             )} (CONFIRMED/CANCELLED there: the saga finished, the subscription missed it).`,
       ),
+    ...result.phases
+      .filter((p) => p.figures.errorKinds.length)
+      .map(
+        (p) =>
+          `- ${p.figures.rate}/s placeOrder errors by kind: ${p.figures.errorKinds
+            .map((e) => `${e.count} × ${e.kind}`)
+            .join('; ')} (e.g. \`${p.figures.errorKinds[0]!.example.slice(0, 160)}\`)`,
+      ),
     `- p99 placeOrder → CONFIRMED at ${GOAL_P99_RATE} orders/s: ${ms(g.p99)} (goal < ${GOAL_P99_MS} ms): ${goal(g.p99Met)}`,
     `- highest rate sustained: ${g.ceiling ? `${g.ceiling} orders/s` : 'none'} (goal ≥ ${GOAL_CEILING} orders/s on this 2-core machine): ${goal(g.ceilingMet)}`,
     `- oversell: ${oversell.violations.length === 0 ? '**none**' : `**${oversell.violations.length} violations**`} over ${oversell.products} products (${oversell.exhausted} limited products sold out, so later orders for them were refused OUT_OF_STOCK)`,
