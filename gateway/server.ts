@@ -100,6 +100,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   // The client address the per-IP rate limit keys on (req.ip): see TRUST_PROXY.
   app.set('trust proxy', config.TRUST_PROXY);
   const httpServer = http.createServer(app);
+  // Load balancers keep idle connections to the gateway open and reuse them
+  // (60 s is a common idle timeout). The gateway must not close an idle one
+  // first (Node's default is 5 s), or a request sent on it at that instant
+  // fails with a reset.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   // Subscriptions (graphql-ws on the same path) resolve each event through this same server.
   const subscriptions = serveSubscriptions({
     httpServer,

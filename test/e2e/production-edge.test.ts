@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
 import { gql } from '../support/client.js';
@@ -27,6 +29,34 @@ afterAll(async () => {
 });
 
 describe('the gateway in production mode', () => {
+  it("keeps an idle client connection open past Node's default 5 s, as load balancers expect", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const socketsUsed: Array<number | undefined> = [];
+    const ask = () =>
+      new Promise<number | undefined>((resolve, reject) => {
+        const request = http.request(
+          url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+          (response) => {
+            socketsUsed.push(request.socket?.localPort);
+            response.resume();
+            response.on('end', () => resolve(response.statusCode));
+          },
+        );
+        request.on('error', reject);
+        request.end(JSON.stringify({ query: '{ __typename }' }));
+      });
+    try {
+      expect(await ask()).toBe(200);
+      await sleep(6_000);
+      expect(await ask()).toBe(200);
+      // The same connection answered both: the gateway did not close it while idle.
+      expect(socketsUsed[1]).toBe(socketsUsed[0]);
+    } finally {
+      agent.destroy();
+    }
+  }, 20_000);
+
   it('refuses introspection', async () => {
     const { status, data, errors } = await gql('{ __schema { queryType { name } } }', {}, { url });
     expect(status).toBe(400);
