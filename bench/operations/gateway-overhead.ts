@@ -1,7 +1,16 @@
 import { Kind, visit, type DocumentNode } from 'graphql';
 import { ProductDetailDocument } from '../../client/__generated__/graphql.js';
 import { goal, ms, table } from '../lib/report.js';
-import { alternate, cpuTable, gatewayTarget, subgraphTarget, type Aggregate } from './load.js';
+import {
+  alternate,
+  cpuTable,
+  gatewayTarget,
+  measure,
+  subgraphTarget,
+  type Aggregate,
+  type Target,
+} from './load.js';
+import { delta, scrape, settled } from './metrics.js';
 import { plannedFetches, rootFetch } from './query-plan.js';
 
 /**
@@ -113,6 +122,9 @@ export async function gatewayOverhead(input: OverheadInput): Promise<OverheadRes
     );
   }
 
+  const split = await splitOneRequest(input, targets[0]!);
+  goals.push(split);
+
   const markdown = [
     '### Gateway overhead: ProductDetail',
     '',
@@ -134,4 +146,30 @@ export async function gatewayOverhead(input: OverheadInput): Promise<OverheadRes
     ),
   ].join('\n');
   return { byConnections, markdown, summary };
+}
+
+/**
+ * One connection, ProductDetail through the gateway alone: where one request's
+ * time goes, from the services' own metrics (the gateway's view of each
+ * subgraph call against the time the subgraph itself spent on it).
+ */
+async function splitOneRequest(input: OverheadInput, gateway: Target): Promise<string> {
+  const urls = [input.gatewayUrl, input.productUrl, input.inventoryUrl];
+  const before = await Promise.all(urls.map(scrape));
+  await measure(gateway, 1, input.seconds);
+  const after = [
+    await settled(input.gatewayUrl, 'http_requests_total'),
+    ...(await Promise.all(urls.slice(1).map(scrape))),
+  ];
+  const mean = (i: number, name: string, labels: Record<string, string> = {}) =>
+    (delta(before[i]!, after[i]!, `${name}_sum`, labels) /
+      delta(before[i]!, after[i]!, `${name}_count`, labels)) *
+    1000;
+  const request = mean(0, 'graphql_request_duration_seconds', { operation: 'ProductDetail' });
+  const fetch = (subgraph: string) => mean(0, 'subgraph_fetch_duration_seconds', { subgraph });
+  return (
+    `  - one ProductDetail at 1 connection, by the services' metrics: ${ms(request, 2)} in the gateway's request pipeline; ` +
+    `its product call ${ms(fetch('product'), 2)} as the gateway sees it (${ms(mean(1, 'graphql_request_duration_seconds'), 2)} inside the product subgraph), ` +
+    `its inventory call ${ms(fetch('inventory'), 2)} (${ms(mean(2, 'graphql_request_duration_seconds'), 2)} inside the inventory subgraph)`
+  );
 }
