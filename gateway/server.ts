@@ -1,8 +1,6 @@
 import http from 'node:http';
-import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -11,8 +9,10 @@ import {
 import { loadGatewayConfig, type GatewayConfig, type SubgraphName } from '../platform/config.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { Lifecycle } from '../platform/lifecycle.js';
-import { healthRouter } from '../platform/health.js';
-import { metricsRouter } from '../platform/metrics.js';
+import { serveHealth } from '../platform/health.js';
+import { serveMetrics } from '../platform/metrics.js';
+import { HttpRoutes } from '../platform/http/router.js';
+import { graphqlHandler } from '../platform/http/graphql.js';
 import { requestMetricsPlugin } from '../platform/request-metrics.js';
 import { noStorePlugins } from '../platform/no-store.js';
 import { maskErrors } from '../platform/errors.js';
@@ -25,10 +25,11 @@ import { loadSupergraphSdl } from './supergraph.js';
 import { serveSubscriptions } from './subscriptions/index.js';
 import type { GatewayContext } from './context.js';
 import { queryLimitsRule } from './edge/query-limits.js';
-import { bodyErrorHandler, edgeFormatError } from './edge/edge-errors.js';
+import { edgeFormatError } from './edge/edge-errors.js';
+import { clientAddress } from './edge/client-address.js';
 import { rateLimitPlugin } from './edge/rate-limit.js';
 import { unexpectedErrorLog } from './edge/error-log.js';
-import { deduplicateInflight, sendSharedBytes, stringifyResult } from './edge/inflight-dedup.js';
+import { deduplicateInflight, sharedBytes, stringifyResult } from './edge/inflight-dedup.js';
 import { inflightShared } from './edge/subgraph-metrics.js';
 import {
   loadTrustedDocuments,
@@ -93,13 +94,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
 
   const trusted = config.PERSISTED_DOCUMENTS === 'trusted' ? loadTrustedDocuments() : null;
 
-  const app = express();
-  app.disable('x-powered-by');
-  // GraphQL POSTs are never conditional requests: hashing every body for an ETag is wasted work.
-  app.set('etag', false);
-  // The client address the per-IP rate limit keys on (req.ip): see TRUST_PROXY.
-  app.set('trust proxy', config.TRUST_PROXY);
-  const httpServer = http.createServer(app);
+  const routes = new HttpRoutes();
+  const httpServer = http.createServer(routes.listener(logger));
   // Load balancers keep idle connections to the gateway open and reuse them
   // (60 s is a common idle timeout). The gateway must not close an idle one
   // first (Node's default is 5 s), or a request sent on it at that instant
@@ -170,44 +166,35 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   await apollo.start();
 
   let started = false;
-  app.use(
-    healthRouter(
-      {
-        gateway: async () => {
-          if (!started) throw new Error('starting');
-        },
-        'order-events': subscriptions.check,
+  serveHealth(
+    routes,
+    {
+      gateway: async () => {
+        if (!started) throw new Error('starting');
       },
-      () => lifecycle.shuttingDown,
-    ),
+      'order-events': subscriptions.check,
+    },
+    () => lifecycle.shuttingDown,
   );
-  app.use(metricsRouter('gateway'));
-  app.use(
-    '/graphql',
-    express.json({ limit: config.MAX_REQUEST_BODY_BYTES }),
-    bodyErrorHandler,
-    sendSharedBytes,
-  );
-  app.use(
-    '/graphql',
+  serveMetrics(routes, 'gateway');
+  const clientIp = clientAddress(config.TRUST_PROXY);
+  const graphql = graphqlHandler(apollo, {
+    bodyLimit: config.MAX_REQUEST_BODY_BYTES,
+    encode: sharedBytes,
+    context: async (req, res): Promise<GatewayContext> => ({
+      ...(await authenticate(config.JWT_SECRET, req.headers)),
+      traceId: res.getHeader(TRACE_HEADER) as string,
+      clientIp: clientIp(req),
+    }),
+  });
+  routes.all('/graphql', (req, res) => {
     // One trace id per request, the caller's or a new one: on the gateway's log
     // lines, on every subgraph call (and so on the events it causes), and in
     // the answer's x-trace-id header, for a client to quote. It travels in the
     // request context, not AsyncLocalStorage (edge/error-log.ts says why).
-    (req, res, next) => {
-      const traceId = sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId();
-      res.locals.traceId = traceId;
-      res.setHeader(TRACE_HEADER, traceId);
-      next();
-    },
-    expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<GatewayContext> => ({
-        ...(await authenticate(config.JWT_SECRET, req.headers)),
-        traceId: res.locals.traceId as string,
-        clientIp: req.ip ?? req.socket.remoteAddress,
-      }),
-    }),
-  );
+    res.setHeader(TRACE_HEADER, sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId());
+    return graphql(req, res);
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

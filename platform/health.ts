@@ -1,5 +1,5 @@
-import type { Router, Request, Response } from 'express';
-import express from 'express';
+import type { HttpRoutes } from './http/router.js';
+import { sendJson } from './http/respond.js';
 
 export type HealthCheck = () => Promise<void>;
 
@@ -26,15 +26,13 @@ function withTimeout(check: HealthCheck): Promise<void> {
  * dependency it needs answers, and it is not shutting down (send it traffic
  * only if so). Bodies name the failing dependency, never its address.
  */
-export function healthRouter(
+export function serveHealth(
+  routes: HttpRoutes,
   checks: Record<string, HealthCheck>,
   isShuttingDown: () => boolean,
-): Router {
-  const router = express.Router();
-  router.get('/health/live', (_req: Request, res: Response) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/health/ready', async (_req: Request, res: Response) => {
+): void {
+  routes.get('/health/live', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+  routes.get('/health/ready', async (_req, res) => {
     const entries = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         try {
@@ -48,10 +46,9 @@ export function healthRouter(
     const results = Object.fromEntries(entries);
     const shuttingDown = isShuttingDown();
     const ready = !shuttingDown && entries.every(([, s]) => s === 'up');
-    res.status(ready ? 200 : 503).json({
+    sendJson(res, ready ? 200 : 503, {
       status: ready ? 'ready' : shuttingDown ? 'shutting-down' : 'not-ready',
       checks: results,
     });
   });
-  return router;
 }

@@ -1,21 +1,19 @@
-import express, { type Router } from 'express';
 import { collectDefaultMetrics, register } from 'prom-client';
+import type { HttpRoutes } from './http/router.js';
+import { send } from './http/respond.js';
 
 let defaultsCollected = false;
 
 /** Prometheus exposition at `/metrics`; every series carries the service label. */
-export function metricsRouter(service: string): Router {
+export function serveMetrics(routes: HttpRoutes, service: string): void {
   if (!defaultsCollected) {
     register.setDefaultLabels({ service });
     collectDefaultMetrics();
     defaultsCollected = true;
   }
-  const router = express.Router();
-  router.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', register.contentType);
-    res.send(await register.metrics());
+  routes.get('/metrics', async (_req, res) => {
+    send(res, 200, await register.metrics(), { 'content-type': register.contentType });
   });
-  return router;
 }
 
 export { register as metricsRegistry };

@@ -1,13 +1,11 @@
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { GraphQLError, parse } from 'graphql';
@@ -15,7 +13,7 @@ import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
 import { loadSubgraphConfig, type SubgraphName } from './config.js';
 import type { Logger } from './logger.js';
 import type { MigrationObject } from './db.js';
-import { healthRouter, type HealthCheck } from './health.js';
+import { serveHealth, type HealthCheck } from './health.js';
 import { runMain } from './lifecycle.js';
 import {
   listen,
@@ -26,8 +24,10 @@ import {
 } from './runtime.js';
 import { maskErrors } from './errors.js';
 import { verifyIdentity, IdentityRejected, TRACE_HEADER, type Identity } from './identity.js';
-import { runWithTrace, newTraceId, sanitizeTraceId } from './context.js';
-import { metricsRouter } from './metrics.js';
+import { runWithTrace, newTraceId, sanitizeTraceId, currentTraceId } from './context.js';
+import { serveMetrics } from './metrics.js';
+import { HttpRoutes } from './http/router.js';
+import { graphqlHandler } from './http/graphql.js';
 import { requestMetricsPlugin } from './request-metrics.js';
 import { noStorePlugins } from './no-store.js';
 
@@ -69,6 +69,9 @@ export interface RunningSubgraph {
   stop(): Promise<number>;
 }
 
+/** Subgraph requests come from the gateway: entity batches can be large, not unbounded. */
+const BODY_LIMIT = 1024 * 1024;
+
 export function readSchema(url: URL) {
   return parse(readFileSync(url, 'utf8'));
 }
@@ -89,9 +92,8 @@ export async function startSubgraph<Ctx extends RequestContext>(
 
   const checks: Record<string, HealthCheck> = { ...infraChecks, ...setup.checks };
 
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  const routes = new HttpRoutes();
+  const httpServer = http.createServer(routes.listener(logger));
   // The gateway keeps connections to subgraphs alive between requests. The
   // server must not close an idle one first, or a request the gateway sends on
   // it at that instant fails (ECONNRESET → SUBGRAPH_UNAVAILABLE).
@@ -119,35 +121,38 @@ export async function startSubgraph<Ctx extends RequestContext>(
   });
   await apollo.start();
 
-  app.use(healthRouter(checks, () => lifecycle.shuttingDown));
-  app.use(metricsRouter(module.name));
-  app.use(
-    '/graphql',
-    express.json({ limit: '1mb' }),
-    (req, _res, next) => runWithTrace(sanitizeTraceId(req.headers[TRACE_HEADER]), next),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        let identity: Identity | null;
-        try {
-          identity = verifyIdentity(config.IDENTITY_SECRET, config.IDENTITY_MAX_AGE, req.headers);
-        } catch (err) {
-          if (err instanceof IdentityRejected) {
-            logger.warn({ reason: err.message }, 'rejected identity header');
-            throw new GraphQLError('Identity could not be verified', {
-              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-            });
-          }
-          throw err;
+  serveHealth(routes, checks, () => lifecycle.shuttingDown);
+  serveMetrics(routes, module.name);
+  const graphql = graphqlHandler(apollo, {
+    bodyLimit: BODY_LIMIT,
+    context: async (req) => {
+      let identity: Identity | null;
+      try {
+        identity = verifyIdentity(config.IDENTITY_SECRET, config.IDENTITY_MAX_AGE, req.headers);
+      } catch (err) {
+        if (err instanceof IdentityRejected) {
+          logger.warn({ reason: err.message }, 'rejected identity header');
+          throw new GraphQLError('Identity could not be verified', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
         }
-        const traceId = sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId();
-        return setup.context({
-          em: orm.em.fork(),
-          identity,
-          traceId,
-          logger: logger.child({ traceId }),
-        });
-      },
-    }),
+        throw err;
+      }
+      const traceId = currentTraceId() ?? newTraceId();
+      return setup.context({
+        em: orm.em.fork(),
+        identity,
+        traceId,
+        logger: logger.child({ traceId }),
+      });
+    },
+  });
+  // The caller's trace id (or a new one) follows the request through every
+  // await: onto log lines and into the events it records.
+  routes.all('/graphql', (req, res) =>
+    runWithTrace(sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId(), () =>
+      graphql(req, res),
+    ),
   );
 
   await startBackground(runtime, setup.background ?? []);

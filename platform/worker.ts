@@ -1,9 +1,9 @@
 import http from 'node:http';
-import express from 'express';
 import { loadWorkerConfig, type WorkerConfig, type WorkerName } from './config.js';
-import { healthRouter, type HealthCheck } from './health.js';
+import { serveHealth, type HealthCheck } from './health.js';
 import { runMain } from './lifecycle.js';
-import { metricsRouter } from './metrics.js';
+import { serveMetrics } from './metrics.js';
+import { HttpRoutes } from './http/router.js';
 import {
   listen,
   openRuntime,
@@ -51,11 +51,10 @@ export async function startWorker(
   const setup = await module.setup(runtime);
   const checks: Record<string, HealthCheck> = { ...infraChecks, ...setup.checks };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(healthRouter(checks, () => lifecycle.shuttingDown));
-  app.use(metricsRouter(module.name));
-  const httpServer = http.createServer(app);
+  const routes = new HttpRoutes();
+  serveHealth(routes, checks, () => lifecycle.shuttingDown);
+  serveMetrics(routes, module.name);
+  const httpServer = http.createServer(routes.listener(logger));
 
   await startBackground(runtime, setup.background);
   await listen(httpServer, config.port, config.HOST);

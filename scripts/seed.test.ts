@@ -1,16 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { parse } from 'graphql';
 import { composeServices } from '@apollo/composition';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadGatewayConfig } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 import { newTraceId } from '../platform/context.js';
+import { HttpRoutes } from '../platform/http/router.js';
+import { graphqlHandler } from '../platform/http/graphql.js';
 import { startSubgraph, type RunningSubgraph } from '../platform/subgraph.js';
 import { authenticate } from '../gateway/auth.js';
 import type { GatewayContext } from '../gateway/context.js';
@@ -56,18 +56,18 @@ async function startGateway(): Promise<string> {
         logger,
       ),
   });
-  const app = express();
-  gatewayServer = http.createServer(app);
+  const routes = new HttpRoutes();
+  gatewayServer = http.createServer(routes.listener(logger));
   apollo = new ApolloServer<GatewayContext>({
     gateway,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: gatewayServer })],
   });
   await apollo.start();
-  app.use(
+  routes.all(
     '/graphql',
-    express.json(),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => ({
+    graphqlHandler(apollo, {
+      bodyLimit: config.MAX_REQUEST_BODY_BYTES,
+      context: async (req) => ({
         ...(await authenticate(config.JWT_SECRET, req.headers)),
         traceId: newTraceId(),
       }),

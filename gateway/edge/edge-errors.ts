@@ -1,5 +1,4 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import type { ErrorRequestHandler } from 'express';
 import { QUERY_TOO_COMPLEX } from './query-limits.js';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -52,19 +51,3 @@ const APQ_INPUT_ERRORS = new Set([
   'provided sha does not match query',
   'Unsupported persisted query version',
 ]);
-
-/**
- * Body-parser failures (a body over the size limit, JSON that does not parse)
- * answered as GraphQL-shaped JSON with BAD_USER_INPUT, instead of Express's
- * HTML error page.
- */
-export const bodyErrorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
-  const e = err as { type?: string; status?: number; limit?: number };
-  if (res.headersSent || typeof e.type !== 'string') return next(err);
-  const tooLarge = e.type === 'entity.too.large';
-  const status = tooLarge ? 413 : (e.status ?? 400);
-  const message = tooLarge
-    ? `The request body is larger than the limit of ${e.limit ?? '?'} bytes`
-    : 'The request body is not valid JSON';
-  res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
-};

@@ -3,7 +3,6 @@ import type {
   GatewayExecutor,
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
-import type { NextFunction, Request, Response } from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { identityScope } from '../../platform/identity.js';
 import { Lru } from '../../platform/lru.js';
@@ -75,16 +74,13 @@ export function stringifyResult(value: FormattedExecutionResult): string {
 const encoded = new Lru<string, Buffer>(16);
 
 /**
- * Express middleware: a response body that is a shared serialisation goes out
- * as its bytes, encoded once, instead of being encoded again per response
- * (for a large answer shared by many requests, the encoding was the biggest
+ * The bytes to send for a response body: a shared serialisation goes out as
+ * its bytes, encoded once, instead of being encoded again per response (for a
+ * large answer shared by many requests, the encoding was the biggest
  * remaining cost per request).
  */
-export function sendSharedBytes(_req: Request, res: Response, next: NextFunction): void {
-  const send = res.send.bind(res);
-  res.send = (body?: unknown) =>
-    send(typeof body === 'string' ? (encoded.get(body) ?? body) : body);
-  next();
+export function sharedBytes(body: string): string | Buffer {
+  return encoded.get(body) ?? body;
 }
 
 function sharing(executor: GatewayExecutor, stats: DedupStats): GatewayExecutor {
