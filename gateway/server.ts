@@ -19,6 +19,7 @@ import { maskErrors } from '../platform/errors.js';
 import { TRACE_HEADER } from '../platform/identity.js';
 import { newTraceId, sanitizeTraceId } from '../platform/context.js';
 import { SubgraphDataSource } from './datasource.js';
+import { optOutOfApolloTelemetry } from './apollo-telemetry.js';
 import { authenticate } from './auth.js';
 import { tokenProblemPlugin } from './token-problem-plugin.js';
 import { loadSupergraphSdl } from './supergraph.js';
@@ -54,6 +55,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT);
   const production = config.NODE_ENV === 'production';
 
+  optOutOfApolloTelemetry();
   const dataSources: SubgraphDataSource[] = [];
   const apolloGateway = new ApolloGateway({
     supergraphSdl: loadSupergraphSdl(config.SUPERGRAPH_FILE),
