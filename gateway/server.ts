@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../platform/logger.js';
 import { Lifecycle } from '../platform/lifecycle.js';
 import { serveHealth } from '../platform/health.js';
 import { serveMetrics } from '../platform/metrics.js';
-import { HttpRoutes } from '../platform/http/router.js';
+import { HttpRoutes, type RouteHandler } from '../platform/http/router.js';
 import { graphqlHandler } from '../platform/http/graphql.js';
 import { requestMetricsPlugin } from '../platform/request-metrics.js';
 import { noStorePlugins } from '../platform/no-store.js';
@@ -28,7 +28,8 @@ import type { GatewayContext } from './context.js';
 import { queryLimitsRule } from './edge/query-limits.js';
 import { edgeFormatError } from './edge/edge-errors.js';
 import { clientAddress } from './edge/client-address.js';
-import { rateLimitPlugin } from './edge/rate-limit.js';
+import { limited, rateLimitPlugin } from './edge/rate-limit.js';
+import { EventLoopLag, shedWhenOverloaded } from './edge/overload.js';
 import { unexpectedErrorLog } from './edge/error-log.js';
 import { deduplicateInflight, sharedBytes, stringifyResult } from './edge/inflight-dedup.js';
 import { inflightShared } from './edge/subgraph-metrics.js';
@@ -39,6 +40,7 @@ import {
   trustedDocumentsPlugin,
 } from './edge/persisted-queries.js';
 import { connectRedis, createRedis } from '../platform/redis.js';
+import { listen } from '../platform/http/listen.js';
 
 export interface RunningGateway {
   config: GatewayConfig;
@@ -189,21 +191,27 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
       clientIp: clientIp(req),
     }),
   });
-  routes.all('/graphql', (req, res) => {
+  const lag = new EventLoopLag(config.OVERLOAD_DELAY);
+  const serve: RouteHandler = (req, res) => {
     // One trace id per request, the caller's or a new one: on the gateway's log
     // lines, on every subgraph call (and so on the events it causes), and in
     // the answer's x-trace-id header, for a client to quote. It travels in the
     // request context, not AsyncLocalStorage (edge/error-log.ts says why).
     res.setHeader(TRACE_HEADER, sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId());
     return graphql(req, res);
-  });
+  };
+  routes.all(
+    '/graphql',
+    config.OVERLOAD_DELAY > 0
+      ? shedWhenOverloaded(lag, serve, () => limited.inc({ budget: 'overload' }))
+      : serve,
+  );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.GATEWAY_PORT, config.HOST, resolve);
-  });
+  await listen(httpServer, config.GATEWAY_PORT, config.HOST);
   // Closers run last-registered first: HTTP and WebSockets stop, then the Kafka consumer.
   subscriptions.start();
+  if (config.OVERLOAD_DELAY > 0) lag.start();
+  lifecycle.onShutdown('overload monitor', async () => lag.stop());
   lifecycle.onShutdown('redis', async () => {
     await redis.quit().catch(() => redis.disconnect());
   });

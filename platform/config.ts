@@ -145,6 +145,11 @@ const gatewayShape = {
    */
   PLACE_ORDER_CONCURRENCY: z.coerce.number().int().min(1).default(32),
   PLACE_ORDER_QUEUE_WAIT: duration.prefault('8s'),
+  /**
+   * Load shedding: while the gateway's event loop runs later than this, new
+   * requests get RATE_LIMITED at once (decision 23); 0 turns it off.
+   */
+  OVERLOAD_DELAY: duration.prefault('1s'),
   /** Per-call limit on a subgraph fetch; `<NAME>_TIMEOUT` (e.g. INVENTORY_TIMEOUT) overrides it. */
   SUBGRAPH_TIMEOUT: duration.prefault('10s'),
   USER_TIMEOUT: duration.optional(),

@@ -1,4 +1,3 @@
-import type http from 'node:http';
 import type { Kafka, Admin } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { MikroORM, EntitySchema } from '@mikro-orm/postgresql';
@@ -101,11 +100,4 @@ export async function startBackground(runtime: Runtime<ServiceConfig>, tasks: Ba
     await task.start();
     runtime.lifecycle.onShutdown(task.name, () => task.stop());
   }
-}
-
-export function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
 }

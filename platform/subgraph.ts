@@ -15,13 +15,8 @@ import type { Logger } from './logger.js';
 import type { MigrationObject } from './db.js';
 import { serveHealth, type HealthCheck } from './health.js';
 import { runMain } from './lifecycle.js';
-import {
-  listen,
-  openRuntime,
-  startBackground,
-  type BackgroundTask,
-  type Runtime,
-} from './runtime.js';
+import { openRuntime, startBackground, type BackgroundTask, type Runtime } from './runtime.js';
+import { listen } from './http/listen.js';
 import { maskErrors } from './errors.js';
 import { verifyIdentity, IdentityRejected, TRACE_HEADER, type Identity } from './identity.js';
 import { runWithTrace, newTraceId, sanitizeTraceId, currentTraceId } from './context.js';

@@ -5,13 +5,13 @@ import { runMain } from './lifecycle.js';
 import { serveMetrics } from './metrics.js';
 import { HttpRoutes } from './http/router.js';
 import {
-  listen,
   openRuntime,
   startBackground,
   type BackgroundTask,
   type Runtime,
   type RuntimeOptions,
 } from './runtime.js';
+import { listen } from './http/listen.js';
 
 /**
  * A worker is a service without GraphQL: it consumes events and keeps its

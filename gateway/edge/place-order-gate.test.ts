@@ -35,4 +35,23 @@ describe('PlaceOrderGate', () => {
     await gate.enter();
     expect(gate.inFlight).toBe(1);
   });
+
+  it('refuses a newcomer at once while the queue is not draining, and keeps the turn of those queued', async () => {
+    const gate = new PlaceOrderGate(1, 1_000, 30);
+    await gate.enter();
+    const queued = gate.enter();
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    const refused = await gate.enter().catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(20);
+    expect(refused).toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfter: 1 } });
+    gate.leave();
+    await queued;
+    expect(gate.inFlight).toBe(1);
+    // The queue is empty again: the next caller waits its turn instead of being refused.
+    const next = gate.enter();
+    gate.leave();
+    await next;
+    expect(gate.inFlight).toBe(1);
+  });
 });

@@ -40,7 +40,8 @@ const unavailable = new Counter({
   name: 'rate_limiter_unavailable_total',
   help: 'Requests served without a rate-limit check because Redis did not answer (fail open).',
 });
-const limited = new Counter({
+/** Every refusal with RATE_LIMITED, whoever made it, by budget. */
+export const limited = new Counter({
   name: 'rate_limited_total',
   help: 'Requests refused with RATE_LIMITED, by budget.',
   labelNames: ['budget'] as const,
