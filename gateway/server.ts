@@ -187,6 +187,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     encode: sharedBytes,
     context: async (req, res): Promise<GatewayContext> => ({
       ...(await authenticate(config.JWT_SECRET, req.headers)),
+      // Set on the response by the /graphql route below, before Apollo runs.
       traceId: res.getHeader(TRACE_HEADER) as string,
       clientIp: clientIp(req),
     }),
