@@ -45,8 +45,8 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     source = req.pipe(decoder());
   }
   const text = await readText(req, source, limit);
-  if (text.trim() === '') return undefined;
   const first = /\S/.exec(text)?.[0];
+  if (first === undefined) return undefined;
   if (first !== '{' && first !== '[') throw notJson();
   try {
     return JSON.parse(text) as unknown;
