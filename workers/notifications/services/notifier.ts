@@ -19,31 +19,18 @@ export class OrderNotKnownYet extends Error {
   override name = 'OrderNotKnownYet';
 }
 
-type OrderEventType =
-  | 'order.placed'
-  | 'order.awaiting_payment'
-  | 'order.confirmed'
-  | 'order.cancelled'
-  | 'order.shipped'
-  | 'order.delivered';
-
-const ORDER_EVENTS: OrderEventType[] = [
-  'order.placed',
-  'order.awaiting_payment',
-  'order.confirmed',
-  'order.cancelled',
-  'order.shipped',
-  'order.delivered',
-];
+/** Order events with a message (messages.ts); each also carries the customer. */
+const NOTIFYING_ORDER_EVENTS = ['order.confirmed', 'order.cancelled', 'order.shipped'] as const;
 
 export class Notifier {
   constructor(private readonly sender: NotificationSender) {}
 
   handlers(): EventHandlers {
-    const onOrderEvent = async (event: EventEnvelope<OrderEventType>, em: EntityManager) => {
-      await rememberOrder(em, event.data.orderId, event.data.customerId);
-      await this.notify(em, event);
-    };
+    const notify = (event: EventEnvelope<EventType>, em: EntityManager) => this.notify(em, event);
+    // Only the events that change something here get a handler: the others
+    // (order.awaiting_payment, order.delivered, payment.succeeded…) are
+    // skipped without a transaction. order.placed is every order's first
+    // event, so the order→customer map that refunds need is complete from it.
     const handlers: EventHandlers = {
       'user.registered': async (event, em) => {
         const { userId, email, name } = event.data;
@@ -54,9 +41,10 @@ export class Notifier {
           [userId, email, name],
         );
       },
-      'payment.refunded': (event, em) => this.notify(em, event),
+      'order.placed': (event, em) => rememberOrder(em, event.data.orderId, event.data.customerId),
+      'payment.refunded': notify,
     };
-    for (const type of ORDER_EVENTS) handlers[type] = onOrderEvent;
+    for (const type of NOTIFYING_ORDER_EVENTS) handlers[type] = notify;
     return handlers;
   }
 
@@ -64,56 +52,82 @@ export class Notifier {
   async notify(em: EntityManager, event: EventEnvelope<EventType>): Promise<void> {
     const draft = draftFor(event);
     if (!draft) return;
-    const customerId = draft.customerId ?? (await customerOf(em, draft.orderId));
-    if (!customerId) {
-      throw new OrderNotKnownYet(`order ${draft.orderId} has not been seen on order.events yet`);
-    }
-    const stored = await this.store(em, event.id, { ...draft, customerId });
+    const stored = await this.store(em, event.id, draft);
     // Null: this event already has its notification (the inbox should have caught it).
     if (stored) await this.sender.send(stored);
   }
 
+  /**
+   * One statement: the notification row, addressed from the recipients
+   * projection, and (for an event that names the customer) the order's entry
+   * in the order→customer map. A refund names only the order: its customer
+   * comes from that map, and a refund read before its order is retried.
+   */
   private async store(
     em: EntityManager,
     eventId: string,
-    draft: NotificationDraft & { customerId: string },
+    draft: NotificationDraft,
   ): Promise<OutgoingNotification | null> {
-    const [recipient] = await queryRows<{ email: string }>(
-      em,
-      'SELECT email FROM recipients WHERE user_id = ?',
-      [draft.customerId],
-    );
-    const notification: OutgoingNotification = {
-      id: uuidv7(),
+    const id = uuidv7();
+    const values = [
+      id,
+      eventId,
+      draft.orderId,
+      draft.kind,
+      draft.reason,
+      this.sender.channel,
+      draft.subject,
+      draft.body,
+    ];
+    const rows =
+      draft.customerId === null
+        ? await queryRows<StoredRow>(
+            em,
+            `INSERT INTO notifications
+               (id, event_id, order_id, kind, reason, channel, subject, body, customer_id, recipient)
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, oc.customer_id,
+                    (SELECT email FROM recipients WHERE user_id = oc.customer_id)
+             FROM order_customers oc WHERE oc.order_id = ?
+             ON CONFLICT (event_id) DO NOTHING
+             RETURNING customer_id, recipient`,
+            [...values, draft.orderId],
+          )
+        : await queryRows<StoredRow>(
+            em,
+            `WITH remembered AS (
+               INSERT INTO order_customers (order_id, customer_id) VALUES (?, ?)
+               ON CONFLICT DO NOTHING
+             )
+             INSERT INTO notifications
+               (id, event_id, order_id, kind, reason, channel, subject, body, customer_id, recipient)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT email FROM recipients WHERE user_id = ?))
+             ON CONFLICT (event_id) DO NOTHING
+             RETURNING customer_id, recipient`,
+            [draft.orderId, draft.customerId, ...values, draft.customerId, draft.customerId],
+          );
+    const [row] = rows;
+    if (!row) {
+      if (draft.customerId === null && !(await orderKnown(em, draft.orderId))) {
+        throw new OrderNotKnownYet(`order ${draft.orderId} has not been seen on order.events yet`);
+      }
+      return null;
+    }
+    return {
+      id,
       eventId,
       kind: draft.kind,
       orderId: draft.orderId,
-      customerId: draft.customerId,
-      recipient: recipient?.email ?? null,
+      customerId: row.customer_id,
+      recipient: row.recipient,
       subject: draft.subject,
       body: draft.body,
     };
-    const inserted = await executeSql(
-      em,
-      `INSERT INTO notifications
-         (id, event_id, order_id, customer_id, kind, reason, channel, recipient, subject, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        notification.id,
-        eventId,
-        notification.orderId,
-        notification.customerId,
-        notification.kind,
-        draft.reason,
-        this.sender.channel,
-        notification.recipient,
-        notification.subject,
-        notification.body,
-      ],
-    );
-    return inserted === 1 ? notification : null;
   }
+}
+
+interface StoredRow {
+  customer_id: string;
+  recipient: string | null;
 }
 
 async function rememberOrder(em: EntityManager, orderId: string, customerId: string) {
@@ -124,11 +138,7 @@ async function rememberOrder(em: EntityManager, orderId: string, customerId: str
   );
 }
 
-async function customerOf(em: EntityManager, orderId: string): Promise<string | null> {
-  const [row] = await queryRows<{ customer_id: string }>(
-    em,
-    'SELECT customer_id FROM order_customers WHERE order_id = ?',
-    [orderId],
-  );
-  return row?.customer_id ?? null;
+async function orderKnown(em: EntityManager, orderId: string): Promise<boolean> {
+  const rows = await queryRows(em, 'SELECT 1 FROM order_customers WHERE order_id = ?', [orderId]);
+  return rows.length > 0;
 }
