@@ -8,6 +8,7 @@ import { uuidv7 } from '../../platform/ids.js';
 import { startWorker, type RunningWorker } from '../../platform/worker.js';
 import { deleteKafkaNames } from '../../test/support/cleanup.js';
 import { notificationsWorker } from './worker.js';
+import type { NotificationSender, OutgoingNotification } from './services/sender.js';
 
 /**
  * The worker in-process on its own database, topic prefix and port, fed by
@@ -20,11 +21,25 @@ const PORT = 4461;
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS || 'localhost:9092';
 const topicPrefix = `t-notif-${randomUUID().slice(0, 8)}.`;
 
+/** Every send attempt, in order; a send for an order listed in failOnce throws once. */
+const sends: OutgoingNotification[] = [];
+const failOnce = new Set<string>();
+
+class RecordingSender implements NotificationSender {
+  readonly channel = 'log';
+
+  async send(notification: OutgoingNotification): Promise<void> {
+    sends.push(notification);
+    if (failOnce.delete(notification.orderId)) throw new Error('mail server unavailable');
+  }
+}
+
 let worker: RunningWorker;
 let pool: pg.Pool;
 let producer: Producer;
 
 interface NotificationRow {
+  id: string;
   event_id: string;
   order_id: string;
   customer_id: string;
@@ -45,7 +60,7 @@ async function dropDatabase(): Promise<void> {
 
 beforeAll(async () => {
   await dropDatabase();
-  worker = await startWorker(notificationsWorker(), {
+  worker = await startWorker(notificationsWorker({ sender: () => new RecordingSender() }), {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'warn',
     DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${BASE_DATABASE}`,
@@ -185,6 +200,22 @@ describe('notifications worker', () => {
       reason: null,
     });
     expect(rows[0]?.subject).toContain(orderId.slice(-8).toUpperCase());
+  });
+
+  it('repeats a failed send under the same notification id, and stores that one', async () => {
+    const orderId = uuidv7();
+    const order = lifecycle(orderId, uuidv7());
+    failOnce.add(orderId);
+    await publish(order.placed);
+    await publish(order.confirmed);
+    const [row] = await waitFor(async () => {
+      const r = await notificationsOf(orderId);
+      return r.length > 0 && r;
+    }, 'the confirmation');
+    const attempts = sends.filter((n) => n.orderId === orderId);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(attempts.map((n) => n.id))).toEqual(new Set([row?.id]));
+    expect(attempts.every((n) => n.eventId === order.confirmed.id)).toBe(true);
   });
 
   it('addresses the customer by the e-mail user.registered carried', async () => {

@@ -31,6 +31,10 @@ export function notificationsWorker(
             // retry long enough for order.events to catch up.
             maxAttempts: 8,
             firstRetryDelayMs: 250,
+            // Each handler writes one or two rows of its own order's; a chunk
+            // that rolls back is handled again event by event, and senders see
+            // a repeated send under the same notification id (sender.ts).
+            eventsPerTransaction: 16,
           }),
         ],
       };

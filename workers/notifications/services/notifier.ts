@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventEnvelope, EventHandlers, EventType } from '../../../platform/events/index.js';
 import { executeSql, queryRows } from '../../../platform/events/sql.js';
-import { uuidv7 } from '../../../platform/ids.js';
+import { uuidv5 } from '../../../platform/ids.js';
 import { draftFor, type NotificationDraft } from './messages.js';
 import type { NotificationSender, OutgoingNotification } from './sender.js';
 
@@ -18,6 +18,9 @@ import type { NotificationSender, OutgoingNotification } from './sender.js';
 export class OrderNotKnownYet extends Error {
   override name = 'OrderNotKnownYet';
 }
+
+/** Names notification ids: a notification's id is derived from its event's (uuidv5). */
+const NOTIFICATION_NAMESPACE = '5d0e8f43-6c2a-4f7e-9a51-0b3c9d2e7a14';
 
 /** Order events with a message (messages.ts); each also carries the customer. */
 const NOTIFYING_ORDER_EVENTS = ['order.confirmed', 'order.cancelled', 'order.shipped'] as const;
@@ -68,7 +71,10 @@ export class Notifier {
     eventId: string,
     draft: NotificationDraft,
   ): Promise<OutgoingNotification | null> {
-    const id = uuidv7();
+    // The same event always gives the same id: a send repeated because its
+    // transaction rolled back carries the id of the first, for the sender to
+    // recognise.
+    const id = uuidv5(eventId, NOTIFICATION_NAMESPACE);
     const values = [
       id,
       eventId,

@@ -17,9 +17,12 @@ export interface OutgoingNotification {
  * How notifications leave the system: one small policy interface with one
  * default. `send` runs inside the transaction that stores the notification
  * and marks its event handled; if it throws, neither commits and the event
- * is retried. A sender talking to the outside world (SMTP) should therefore
- * be idempotent by `id` where it can: a commit that fails after a successful
- * send would send again on redelivery.
+ * is retried. Sending is therefore at least once: a transaction that rolls
+ * back after its send (its commit failed, or another event handled in the
+ * same transaction failed) sends again when the event is handled again. The
+ * notification's `id` is derived from its event, so the repeat carries the
+ * same id: a sender talking to the outside world (SMTP) should pass it on as
+ * an idempotency key or message id where it can.
  */
 export interface NotificationSender {
   /** Stored with each notification, e.g. `log` or `smtp`. */
