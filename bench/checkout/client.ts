@@ -1,15 +1,18 @@
 import { print, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { Agent, request } from 'undici';
 
 /**
  * The benchmark's HTTP side of the gateway: POSTs the contract's typed
  * documents as a storefront does. test/support/client.ts cannot be used
  * outside vitest (it reads the gateway URL with `inject`), hence this one.
  *
- * Node's fetch (undici) through its default global dispatcher: that Agent
- * puts no cap on connections per origin, so an open-loop generator never
- * queues requests in the client behind slow ones; idle connections are kept
- * alive and reused.
+ * undici's request() on an Agent of its own: no cap on connections per
+ * origin, so an open-loop generator never queues requests in the client
+ * behind slow ones; idle connections are kept alive and reused. Not fetch():
+ * the generator shares the machine's two cores with the system it measures,
+ * and fetch's Request/Headers objects and web streams are CPU taken from it.
  */
+const agent = new Agent({ keepAliveTimeout: 30_000 });
 
 /** Structurally the codegen `TypedDocumentNode` (client/__generated__), as test/support/client.ts has it. */
 export type TypedDocumentNode<T, V> = DocumentNode & { __apiType?: (variables: V) => T };
@@ -37,8 +40,9 @@ export class GatewayClient {
     variables: V,
     token?: string,
   ): Promise<GqlResult<T>> {
-    const res = await fetch(this.url, {
+    const res = await request(this.url, {
       method: 'POST',
+      dispatcher: agent,
       headers: {
         'content-type': 'application/json',
         accept: 'application/graphql-response+json, application/json',
@@ -49,11 +53,11 @@ export class GatewayClient {
         variables,
       }),
     });
-    const body = (await res.json()) as {
+    const body = (await res.body.json()) as {
       data?: T | null;
       errors?: GraphQLFormattedError[];
     };
-    return { status: res.status, data: body.data, errors: body.errors };
+    return { status: res.statusCode, data: body.data, errors: body.errors };
   }
 
   /** Like request, for set-up steps that must succeed: throws with what came back otherwise. */
