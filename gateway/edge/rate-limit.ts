@@ -8,6 +8,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { GatewayContext } from '../context.js';
 import { AdmissionHold, refusalHeaders, refusedBySubgraph } from './admission-hold.js';
 import { PlaceOrderGate } from './place-order-gate.js';
+import { BudgetEstimate } from './budget-estimate.js';
 
 /**
  * Request budgets per caller, kept in Redis so every gateway instance shares
@@ -16,6 +17,9 @@ import { PlaceOrderGate } from './place-order-gate.js';
  * budget too (each one reserves stock and charges a card). Only HTTP requests
  * count: in-process executions (subscription updates) and WebSocket traffic
  * are not limited here.
+ *
+ * The general budget is checked without waiting for Redis while the caller
+ * is far from it (budget-estimate.ts); placeOrder's always waits for Redis.
  *
  * Redis down → fail open (docs/decisions/0010-rate-limits-fail-open.md): the
  * request is served, a warning is logged (once per outage) and
@@ -98,6 +102,19 @@ export function rateLimitPlugin(
   let warned = false;
   const hold = new AdmissionHold();
   const gate = new PlaceOrderGate(limits.placeOrderConcurrency, limits.placeOrderQueueWaitMs);
+  const estimate = new BudgetEstimate(limits.points, limits.windowMs);
+
+  /** Fail open: the request is served unchecked (decision 10), said once per outage. */
+  function unchecked(err: unknown, traceId: string): void {
+    unavailable.inc();
+    if (!warned) {
+      logger.warn(
+        { err: (err as Error).message, traceId },
+        'rate limiter unavailable; serving unlimited',
+      );
+      warned = true;
+    }
+  }
 
   async function spend(
     limiter: RateLimiterRedis,
@@ -110,15 +127,26 @@ export function rateLimitPlugin(
       warned = false;
     } catch (err) {
       if (err instanceof RateLimiterRes) throw rateLimited(budget, err);
-      unavailable.inc();
-      if (!warned) {
-        logger.warn(
-          { err: (err as Error).message, traceId },
-          'rate limiter unavailable; serving unlimited',
-        );
-        warned = true;
-      }
+      unchecked(err, traceId);
     }
+  }
+
+  /** The general budget: counted in Redis always, waited for only near the limit. */
+  async function spendGeneral(key: string, traceId: string): Promise<void> {
+    const early = estimate.admitEarly(key);
+    const counted = all.consume(key).then(
+      (answer) => {
+        estimate.learn(key, answer);
+        warned = false;
+      },
+      (err: unknown) => {
+        if (!(err instanceof RateLimiterRes)) return unchecked(err, traceId);
+        estimate.learn(key, err);
+        // Let through already: the refusal is for the requests after it.
+        if (!early) throw rateLimited('all', err);
+      },
+    );
+    if (!early) await counted;
   }
 
   return {
@@ -143,7 +171,7 @@ export function rateLimitPlugin(
             limited.inc({ budget: held.service });
             throw held.error;
           }
-          await spend(all, 'all', key, contextValue.traceId);
+          await spendGeneral(key, contextValue.traceId);
           if (!placing) return;
           await spend(orders, 'placeOrder', key, contextValue.traceId);
           try {
