@@ -21,4 +21,15 @@ describe('Lru', () => {
     expect(lru.get('a')).toBe(2);
     expect(lru.size).toBe(1);
   });
+
+  it('forgets an entry on request, making room for another', () => {
+    const lru = new Lru<string, number>(2);
+    lru.set('a', 1);
+    lru.set('b', 2);
+    lru.delete('a');
+    lru.set('c', 3);
+    expect(lru.get('a')).toBeUndefined();
+    expect(lru.get('b')).toBe(2);
+    expect(lru.size).toBe(2);
+  });
 });

@@ -113,6 +113,27 @@ describe('event consumer', () => {
     expect(deadLetters.messages.some((m) => m.key === orderId)).toBe(false);
   });
 
+  it('keeps handling other partitions while an event waits for its next attempt', async () => {
+    const failing = uuidv7();
+    const other = uuidv7();
+    failuresFor.set(failing, 4); // retried after 100, 200, 400 and 800 ms
+    const send = (orderId: string, partition: number) =>
+      producer.send({
+        topic: bed.topic('inventory'),
+        messages: [
+          { key: orderId, partition, value: JSON.stringify(buildEnvelope(reserved(orderId))) },
+        ],
+      });
+    await send(failing, 0);
+    await waitUntil(() => (calls.get(failing) ?? 0) >= 1, 10_000, 'the first failure');
+    await send(other, 1);
+    await waitUntil(async () => (await effectsOf(other)) === 1, 10_000, 'the other event');
+    // Handled while the failing one still waited for its retries.
+    expect(await effectsOf(failing)).toBe(0);
+    await waitUntil(async () => (await effectsOf(failing)) === 1, 10_000, 'the retried event');
+    expect(calls.get(failing)).toBe(5);
+  });
+
   it('dead-letters an event whose handler keeps failing, and handles the next one on its partition', async () => {
     const failing = uuidv7();
     const next = uuidv7();

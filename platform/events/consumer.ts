@@ -13,6 +13,7 @@ import { backoffDelay, describeError } from './retry.js';
 import { trackLag, type PartitionLag } from './lag.js';
 import {
   createEventHandling,
+  RetryLater,
   type AnyHandler,
   type ConsumerStats,
   type Work,
@@ -40,7 +41,10 @@ export interface ConsumerOptions {
   groupSuffix?: string;
   /** Handler attempts before the message is dead-lettered. */
   maxAttempts?: number;
-  /** First retry delay; it doubles per attempt. */
+  /**
+   * First retry delay; it doubles per attempt. The event's partition is
+   * paused meanwhile; the consumer's other partitions go on.
+   */
   firstRetryDelayMs?: number;
   /**
    * Transactions running at once, across partitions (each holds a pooled
@@ -124,8 +128,10 @@ export function createConsumer(
   let restartTimer: NodeJS.Timeout | null = null;
   let restarts = 0;
   const timers: NodeJS.Timeout[] = [];
+  /** Partitions paused until a failed event's next attempt. */
+  const resumeTimers = new Set<NodeJS.Timeout>();
 
-  const { prepare, handleTogether, handleWithRetries } = createEventHandling({
+  const { prepare, handleTogether, handleOne } = createEventHandling({
     orm,
     consumerName,
     groupId,
@@ -171,6 +177,12 @@ export function createConsumer(
    * offset is resolved only once its message and every one before it were
    * handled, skipped or dead-lettered, so a crash or rebalance redelivers,
    * never skips; the inbox makes a redelivery harmless.
+   *
+   * A handler that fails with attempts left stops the batch there: the
+   * partition is paused for the retry delay and then read again from the
+   * failed message. Waiting inside eachBatch instead would hold up every
+   * partition: kafkajs fetches again only once all the batches of the last
+   * fetch are done.
    */
   async function eachBatch({
     batch,
@@ -178,36 +190,50 @@ export function createConsumer(
     heartbeat,
     isRunning,
     isStale,
+    pause,
   }: EachBatchPayload): Promise<void> {
-    await runKeyedBatch({
-      messages: batch.messages,
-      // Unkeyed messages (none of ours) share one key: handled in order.
-      keyOf: (message) => message.key?.toString('latin1') ?? '',
-      lanes: concurrency,
-      chunkSize: eventsPerTransaction,
-      limiter,
-      keepGoing: () => isRunning() && !isStale(),
-      handle: async (chunk, done) => {
-        const work: Work[] = [];
-        for (const message of chunk) {
-          const prepared = await prepare(batch.topic, batch.partition, message);
-          if (prepared) work.push(prepared);
-          else done(message);
-        }
-        if (work.length > 1 && (await handleTogether(work))) {
-          for (const { message } of work) done(message);
-        } else {
-          for (const { message, event, handler, traceId } of work) {
-            await runWithTrace(traceId, () =>
-              handleWithRetries(batch.topic, batch.partition, message, event, handler, heartbeat),
-            );
-            done(message);
+    try {
+      await runKeyedBatch({
+        messages: batch.messages,
+        // Unkeyed messages (none of ours) share one key: handled in order.
+        keyOf: (message) => message.key?.toString('latin1') ?? '',
+        lanes: concurrency,
+        chunkSize: eventsPerTransaction,
+        limiter,
+        keepGoing: () => isRunning() && !isStale(),
+        handle: async (chunk, done) => {
+          const work: Work[] = [];
+          for (const message of chunk) {
+            const prepared = await prepare(batch.topic, batch.partition, message);
+            if (prepared) work.push(prepared);
+            else done(message);
           }
-        }
-        await heartbeat();
-      },
-      onDone: (message) => resolveOffset(message.offset),
-    });
+          if (work.length > 1 && (await handleTogether(work))) {
+            for (const { message } of work) done(message);
+          } else {
+            for (const { message, event, handler, traceId } of work) {
+              await runWithTrace(traceId, () =>
+                handleOne(batch.topic, batch.partition, message, event, handler),
+              );
+              done(message);
+            }
+          }
+          await heartbeat();
+        },
+        onDone: (message) => resolveOffset(message.offset),
+      });
+    } catch (err) {
+      if (!(err instanceof RetryLater)) throw err;
+      // Stopping: the failed message stays unresolved, read again at the next start.
+      if (stopping) return;
+      const resume = pause();
+      const timer = setTimeout(() => {
+        resumeTimers.delete(timer);
+        resume();
+      }, err.delayMs);
+      timer.unref();
+      resumeTimers.add(timer);
+    }
   }
 
   async function connectAndRun(): Promise<void> {
@@ -276,6 +302,7 @@ export function createConsumer(
     async stop() {
       stopping = true;
       for (const timer of timers) clearInterval(timer);
+      for (const timer of resumeTimers) clearTimeout(timer);
       if (restartTimer) clearTimeout(restartTimer);
       await consumer.disconnect();
       await deadLetters.disconnect().catch(() => undefined);

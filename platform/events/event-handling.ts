@@ -1,12 +1,13 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { pingDatabase } from '../db.js';
+import { Lru } from '../lru.js';
 import { runWithTrace, sanitizeTraceId } from '../context.js';
 import type { Logger } from '../logger.js';
 import { isEventType, parseEnvelope, type EventEnvelope, type EventType } from './contracts.js';
 import { claimInbox, claimInboxMany } from './inbox.js';
 import { deadLetterTopic, sendToDeadLetter, type DeadLetterReason } from './dead-letter.js';
-import { backoffDelay, describeError, sleep } from './retry.js';
+import { backoffDelay, describeError } from './retry.js';
 import { headerText, peekEnvelope } from './message.js';
 import { messagesConsumed, messagesDeadLettered, typeLabel } from './metrics.js';
 
@@ -52,6 +53,20 @@ export interface HandlingOptions {
 }
 
 const MAX_RETRY_DELAY_MS = 5_000;
+/** Messages whose failed attempts are remembered at once. */
+const MAX_TRACKED_FAILURES = 10_000;
+
+/**
+ * A handler failed and the event is to be handled again after `delayMs`:
+ * the consumer pauses the event's partition until then (its other
+ * partitions go on) and reads the event again when it resumes.
+ */
+export class RetryLater extends Error {
+  override name = 'RetryLater';
+  constructor(readonly delayMs: number) {
+    super(`handler failed; retrying in ${delayMs} ms`);
+  }
+}
 
 export function createEventHandling(options: HandlingOptions) {
   const {
@@ -65,6 +80,12 @@ export function createEventHandling(options: HandlingOptions) {
     firstRetryDelayMs,
     deadLetters,
   } = options;
+  /**
+   * Failed attempts so far, by topic, partition and offset, until the message
+   * is done. Bounded: in a storm of failures the oldest counts are forgotten
+   * (those messages get a few more attempts).
+   */
+  const failedAttempts = new Lru<string, number>(MAX_TRACKED_FAILURES);
 
   /**
    * Reads a message: null when it is done with already (skipped, or
@@ -148,46 +169,53 @@ export function createEventHandling(options: HandlingOptions) {
     }
   }
 
-  async function handleWithRetries(
+  /**
+   * One attempt at an event, alone in its transaction. A failure with
+   * attempts left throws RetryLater (the consumer pauses the partition for
+   * the delay and reads the event again then), so waiting for a retry never
+   * holds up the consumer's other partitions. The last failure dead-letters
+   * the event, unless the database is down.
+   */
+  async function handleOne(
     topic: string,
     partition: number,
     message: KafkaMessage,
     event: EventEnvelope,
     handler: AnyHandler,
-    heartbeat: () => Promise<void>,
   ): Promise<void> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      try {
-        // A fresh identity map per attempt: nothing from a failed one leaks in.
-        const firstTime = await orm.em.fork().transactional(async (tx) => {
-          if (!(await claimInbox(tx, consumerName, event))) return false;
-          await handler(event, tx);
-          return true;
-        });
-        if (firstTime) counts.handled += 1;
-        else counts.duplicates += 1;
-        return;
-      } catch (err) {
-        lastError = err;
-        if (attempt === maxAttempts) break;
+    const key = `${topic}\n${partition}\n${message.offset}`;
+    try {
+      // A fresh identity map per attempt: nothing from a failed one leaks in.
+      const firstTime = await orm.em.fork().transactional(async (tx) => {
+        if (!(await claimInbox(tx, consumerName, event))) return false;
+        await handler(event, tx);
+        return true;
+      });
+      failedAttempts.delete(key);
+      if (firstTime) counts.handled += 1;
+      else counts.duplicates += 1;
+      return;
+    } catch (err) {
+      const attempt = (failedAttempts.get(key) ?? 0) + 1;
+      if (attempt < maxAttempts) {
+        failedAttempts.set(key, attempt);
         counts.retried += 1;
         logger.warn(
           { err: describeError(err), eventId: event.id, type: event.type, attempt },
           'event handler failed; retrying',
         );
-        await sleep(backoffDelay(attempt, firstRetryDelayMs, MAX_RETRY_DELAY_MS));
-        await heartbeat();
+        throw new RetryLater(backoffDelay(attempt, firstRetryDelayMs, MAX_RETRY_DELAY_MS));
       }
+      failedAttempts.delete(key);
+      // A database that is down fails every handler: that is an outage, not a
+      // bad message. Leave the offset where it is; kafkajs redelivers it later.
+      try {
+        await pingDatabase(orm);
+      } catch {
+        throw err;
+      }
+      await deadLetter(topic, partition, message, 'handler-failed', err, maxAttempts, event);
     }
-    // A database that is down fails every handler: that is an outage, not a
-    // bad message. Leave the offset where it is; kafkajs redelivers it later.
-    try {
-      await pingDatabase(orm);
-    } catch {
-      throw lastError;
-    }
-    await deadLetter(topic, partition, message, 'handler-failed', lastError, maxAttempts, event);
   }
 
   async function deadLetter(
@@ -226,5 +254,5 @@ export function createEventHandling(options: HandlingOptions) {
     );
   }
 
-  return { prepare, handleTogether, handleWithRetries };
+  return { prepare, handleTogether, handleOne };
 }

@@ -280,6 +280,24 @@ describe('notifications worker', () => {
     ]);
   });
 
+  it('notifies a refund read before its order once the order event arrives', async () => {
+    const orderId = uuidv7();
+    const customerId = uuidv7();
+    const paymentId = uuidv7();
+    const amount = { amount: 1250, currency: 'EUR' };
+    await publish(envelope('payment.refunded', paymentId, 3, { orderId, paymentId, amount }));
+    // The refund's handler is retrying now (its order is unknown); the order arrives late.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await notificationsOf(orderId)).toEqual([]);
+    await publish(lifecycle(orderId, customerId).placed);
+    const [refund] = await waitFor(async () => {
+      const r = await notificationsOf(orderId);
+      return r.length > 0 && r;
+    }, 'the refund notification');
+    expect(refund).toMatchObject({ kind: 'PAYMENT_REFUNDED', customer_id: customerId });
+    expect(refund?.body).toContain('12.50 EUR');
+  });
+
   it('sends nothing for events a customer does not care about', async () => {
     const orderId = uuidv7();
     const paymentId = uuidv7();
