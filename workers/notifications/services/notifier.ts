@@ -61,9 +61,10 @@ export class Notifier {
   }
 
   /**
-   * One statement: the notification row, addressed from the recipients
-   * projection, and (for an event that names the customer) the order's entry
-   * in the order→customer map. A refund names only the order: its customer
+   * One statement: the notification row (sent_at: the moment of this
+   * statement, not the transaction's start, which several share), addressed
+   * from the recipients projection, and (for an event that names the
+   * customer) the order's entry in the order→customer map. A refund names only the order: its customer
    * comes from that map, and a refund read before its order is retried.
    */
   private async store(
@@ -90,9 +91,9 @@ export class Notifier {
         ? await queryRows<StoredRow>(
             em,
             `INSERT INTO notifications
-               (id, event_id, order_id, kind, reason, channel, subject, body, customer_id, recipient)
+               (id, event_id, order_id, kind, reason, channel, subject, body, customer_id, recipient, sent_at)
              SELECT ?, ?, ?, ?, ?, ?, ?, ?, oc.customer_id,
-                    (SELECT email FROM recipients WHERE user_id = oc.customer_id)
+                    (SELECT email FROM recipients WHERE user_id = oc.customer_id), clock_timestamp()
              FROM order_customers oc WHERE oc.order_id = ?
              ON CONFLICT (event_id) DO NOTHING
              RETURNING customer_id, recipient`,
@@ -105,8 +106,9 @@ export class Notifier {
                ON CONFLICT DO NOTHING
              )
              INSERT INTO notifications
-               (id, event_id, order_id, kind, reason, channel, subject, body, customer_id, recipient)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT email FROM recipients WHERE user_id = ?))
+               (id, event_id, order_id, kind, reason, channel, subject, body, customer_id, recipient, sent_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT email FROM recipients WHERE user_id = ?),
+                     clock_timestamp())
              ON CONFLICT (event_id) DO NOTHING
              RETURNING customer_id, recipient`,
             [draft.orderId, draft.customerId, ...values, draft.customerId, draft.customerId],
