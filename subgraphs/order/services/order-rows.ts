@@ -78,6 +78,24 @@ async function selectOrders(em: EntityManager, sql: string, params: unknown[]): 
   return rows.map(orderFromRow);
 }
 
+/**
+ * An UPDATE of `orders o` (`sql`: its SET, FROM and WHERE) that answers the
+ * rows it changed, as they are after it. Relations in its FROM must not name
+ * columns as orders does.
+ */
+export async function updateOrders(
+  em: EntityManager,
+  sql: string,
+  params: unknown[],
+): Promise<Order[]> {
+  const rows = await queryRows<OrderRow>(
+    em,
+    `UPDATE orders o ${sql} RETURNING ${ORDER_COLUMNS}`,
+    params,
+  );
+  return rows.map(orderFromRow);
+}
+
 /** Orders by id, in no particular order; malformed ids match nothing. */
 export async function findOrders(em: EntityManager, ids: readonly string[]): Promise<Order[]> {
   const rows = await queryRowsByIds<OrderRow>(

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { executeSql } from '../../../platform/events/sql.js';
 import type { Order } from '../entities.js';
-import { findLines } from './order-rows.js';
-import { transition, type OrderEvent } from './order-state-machine.js';
+import { findLines, updateOrders } from './order-rows.js';
+import { TRANSITIONS, transition, type OrderEvent } from './order-state-machine.js';
 import { recordLifecycleEvent } from './order-events.js';
 
 export type TransitionOutcome =
@@ -55,4 +55,49 @@ export async function applyTransition(
   const lines = decision.to === 'CANCELLED' ? await findLines(em, [order.id]) : [];
   await recordLifecycleEvent(em, updated, lines);
   return { kind: 'applied', order: updated };
+}
+
+/**
+ * Per event, the UPDATE that applies it to an order in whichever status the
+ * table moves on that event (the table's rows for it, as VALUES): built once
+ * per event, so each is one prepared statement.
+ */
+const transitionUpdates = new Map<OrderEvent, { sql: string; values: unknown[] }>();
+
+function transitionUpdate(event: OrderEvent) {
+  let update = transitionUpdates.get(event);
+  if (!update) {
+    const rows = TRANSITIONS.filter((t) => t.on === event);
+    update = {
+      sql: `SET status = t.to_status, status_reason = t.to_reason, version = o.version + 1,
+                updated_at = ?
+              FROM (VALUES ${rows.map(() => '(?::text, ?::text, ?::text)').join(', ')})
+                AS t (from_status, to_status, to_reason)
+             WHERE o.id = ? AND o.status = t.from_status`,
+      values: rows.flatMap((t) => [t.from, t.to, t.reason]),
+    };
+    transitionUpdates.set(event, update);
+  }
+  return update;
+}
+
+/**
+ * Applies `event` to the order in one statement where the table allows it
+ * from the order's current status, and records the new version's event. The
+ * UPDATE locks the row and checks the status on the row as it is then, so no
+ * concurrent change can slip between the check and the write. Null when
+ * nothing changed: no such order, or the table refuses the event from its
+ * status (the caller reads the order to say which).
+ */
+export async function applyTransitionTo(
+  em: EntityManager,
+  orderId: string,
+  event: OrderEvent,
+): Promise<Order | null> {
+  const { sql, values } = transitionUpdate(event);
+  const [updated] = await updateOrders(em, sql, [new Date(), ...values, orderId]);
+  if (!updated) return null;
+  const lines = updated.status === 'CANCELLED' ? await findLines(em, [updated.id]) : [];
+  await recordLifecycleEvent(em, updated, lines);
+  return updated;
 }

@@ -1,17 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '../../../platform/events/contracts.js';
 import type { Logger } from '../../../platform/logger.js';
-import type { OrderEvent } from './order-state-machine.js';
-import { applyTransition } from './order-transitions.js';
+import { transition, type OrderEvent } from './order-state-machine.js';
+import { applyTransitionTo } from './order-transitions.js';
 import { readOrder } from './order-rows.js';
 
 /**
- * Applies a saga event (stock or payment outcome) to its order. The row is
- * locked for the rest of the handler's transaction, so the compare-and-set
- * cannot lose a race. A transition the table refuses is a fact arriving too
- * late (e.g. stock reserved for an order the customer already cancelled):
- * logged and acknowledged, never retried. The services that own the side
- * effects (inventory releases, payment refunds) react to `order.cancelled`.
+ * Applies a saga event (stock or payment outcome) to its order, in one
+ * statement when the transition table allows it (order-transitions.ts). A
+ * transition the table refuses is a fact arriving too late (e.g. stock
+ * reserved for an order the customer already cancelled): logged and
+ * acknowledged, never retried. The services that own the side effects
+ * (inventory releases, payment refunds) react to `order.cancelled`.
  */
 export async function applySagaEvent(
   em: EntityManager,
@@ -20,26 +20,28 @@ export async function applySagaEvent(
   event: OrderEvent,
   cause: EventEnvelope,
 ): Promise<void> {
-  const order = await readOrder(em, orderId, 'lock');
+  const advanced = await applyTransitionTo(em, orderId, event);
+  if (advanced) {
+    logger.info(
+      { orderId, eventId: cause.id, type: cause.type, status: advanced.status },
+      'order advanced by saga',
+    );
+    return;
+  }
+  const order = await readOrder(em, orderId);
   if (!order) {
     logger.warn({ orderId, eventId: cause.id, type: cause.type }, 'saga event for unknown order');
     return;
   }
-  const outcome = await applyTransition(em, order, event);
-  if (outcome.kind === 'refused') {
-    logger.info(
-      { orderId, eventId: cause.id, type: cause.type, status: order.status },
-      `ignored: ${outcome.refusal}`,
-    );
-    return;
-  }
-  if (outcome.kind === 'conflict') {
-    // Not expected under the row lock; failing makes the consumer retry on fresh state.
-    throw new Error(`order ${orderId} changed while locked`);
+  const decision = transition(order, event);
+  if (decision.ok) {
+    // It reached a status the event applies to after the UPDATE looked: the
+    // consumer's retry applies it on fresh state.
+    throw new Error(`order ${orderId} changed while the saga applied ${cause.type}`);
   }
   logger.info(
-    { orderId, eventId: cause.id, type: cause.type, status: outcome.order.status },
-    'order advanced by saga',
+    { orderId, eventId: cause.id, type: cause.type, status: order.status },
+    `ignored: ${decision.refusal}`,
   );
 }
 
