@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { memoiseOperationConversion } from './operation-memo.js';
 
 /**
  * Imported first by the gateway's entry point, before anything loads
@@ -18,7 +19,14 @@ function flatten(): void {
   const id = require.resolve('@apollo/federation-internals');
   const facade = require(id) as Record<string, unknown>;
   const cached = require.cache[id];
-  if (cached) cached.exports = Object.defineProperty({ ...facade }, '__esModule', { value: true });
+  if (!cached) return;
+  const flat: Record<string, unknown> = { ...facade };
+  if (typeof facade.operationFromDocument === 'function') {
+    flat.operationFromDocument = memoiseOperationConversion(
+      facade.operationFromDocument as Parameters<typeof memoiseOperationConversion>[0],
+    );
+  }
+  cached.exports = Object.defineProperty(flat, '__esModule', { value: true });
 }
 
 try {
