@@ -32,6 +32,7 @@ import { limited, rateLimitPlugin } from './edge/rate-limit.js';
 import { EventLoopLag, shedWhenOverloaded } from './edge/overload.js';
 import { unexpectedErrorLog } from './edge/error-log.js';
 import { deduplicateInflight, sharedBytes, stringifyResult } from './edge/inflight-dedup.js';
+import { parseAllowedOrigins, withCors } from './edge/cors.js';
 import { inflightShared } from './edge/subgraph-metrics.js';
 import {
   loadTrustedDocuments,
@@ -53,6 +54,8 @@ export interface RunningGateway {
 /** The public edge: one `/graphql` endpoint over the federated supergraph. */
 export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
   const config = loadGatewayConfig(env);
+  // A misspelt origin stops the start, before anything is opened.
+  const allowedOrigins = parseAllowedOrigins(config.CORS_ORIGINS);
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_TIMEOUT);
   const production = config.NODE_ENV === 'production';
@@ -201,12 +204,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     res.setHeader(TRACE_HEADER, sanitizeTraceId(req.headers[TRACE_HEADER]) ?? newTraceId());
     return graphql(req, res);
   };
-  routes.all(
-    '/graphql',
+  const served =
     config.OVERLOAD_DELAY > 0
       ? shedWhenOverloaded(lag, serve, () => limited.inc({ budget: 'overload' }))
-      : serve,
-  );
+      : serve;
+  // Outermost, so a refusal under overload still carries the CORS headers a page needs to read it.
+  routes.all('/graphql', withCors(allowedOrigins, served));
 
   await listen(httpServer, config.GATEWAY_PORT, config.HOST);
   // Closers run last-registered first: HTTP and WebSockets stop, then the Kafka consumer.

@@ -190,6 +190,12 @@ const gatewayShape = {
       if (trimmed === '') return false;
       return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
     }),
+  /**
+   * Origins whose browser pages may call the API (CORS), comma-separated
+   * (`https://shop.example.com, https://admin.example.com`), or `*` for any;
+   * empty (the default) allows none (gateway/edge/cors.ts).
+   */
+  CORS_ORIGINS: z.string().default(''),
   /** `apq`: automatic persisted queries in Redis; `trusted`: only client/persisted-documents.json. */
   PERSISTED_DOCUMENTS: z.enum(['apq', 'trusted']).default('apq'),
   /** How long an automatically persisted query stays in Redis after it was registered. */
