@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type * as Federation from '@apollo/federation-internals';
 import { parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
@@ -32,7 +33,7 @@ describe('the federation internals the gateway loads', () => {
 
   it('converts an operation for execution once per parsed document and schema', async () => {
     await import('./flat-federation.js');
-    const internals = require(id) as typeof import('@apollo/federation-internals');
+    const internals = require(id) as typeof Federation;
     const schema = internals.buildSchema(`type Query { product(id: ID!): Product }
       type Product { id: ID! name: String }`);
     const document = parse(
