@@ -124,6 +124,14 @@ async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, wh
   }
 }
 
+/** The order's notifications, once it has one. */
+function firstNotifications(orderId: string, what: string): Promise<NotificationRow[]> {
+  return waitFor(async () => {
+    const rows = await notificationsOf(orderId);
+    return rows.length > 0 && rows;
+  }, what);
+}
+
 /** The order's events up to the state the test needs, as the order service publishes them. */
 function lifecycle(orderId: string, customerId: string) {
   const base = { orderId, customerId, statusReason: null };
@@ -208,10 +216,7 @@ describe('notifications worker', () => {
     failOnce.add(orderId);
     await publish(order.placed);
     await publish(order.confirmed);
-    const [row] = await waitFor(async () => {
-      const r = await notificationsOf(orderId);
-      return r.length > 0 && r;
-    }, 'the confirmation');
+    const [row] = await firstNotifications(orderId, 'the confirmation');
     const attempts = sends.filter((n) => n.orderId === orderId);
     expect(attempts.length).toBeGreaterThanOrEqual(2);
     expect(new Set(attempts.map((n) => n.id))).toEqual(new Set([row?.id]));
@@ -234,10 +239,7 @@ describe('notifications worker', () => {
     const order = lifecycle(orderId, customerId);
     await publish(order.placed);
     await publish(order.confirmed);
-    const [row] = await waitFor(async () => {
-      const r = await notificationsOf(orderId);
-      return r.length > 0 && r;
-    }, 'the confirmation');
+    const [row] = await firstNotifications(orderId, 'the confirmation');
     expect(row).toMatchObject({ kind: 'ORDER_CONFIRMED', recipient: email });
   });
 
@@ -247,10 +249,7 @@ describe('notifications worker', () => {
     await publish(order.placed);
     await publish(order.awaitingPayment);
     await publish(order.cancelled(3, 'PAYMENT_DECLINED'));
-    const [row, ...more] = await waitFor(async () => {
-      const r = await notificationsOf(orderId);
-      return r.length > 0 && r;
-    }, 'the cancellation');
+    const [row, ...more] = await firstNotifications(orderId, 'the cancellation');
     expect(more).toEqual([]);
     expect(row).toMatchObject({ kind: 'ORDER_CANCELLED', reason: 'PAYMENT_DECLINED' });
     expect(row?.body).toContain('the payment was declined');
@@ -290,10 +289,7 @@ describe('notifications worker', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await notificationsOf(orderId)).toEqual([]);
     await publish(lifecycle(orderId, customerId).placed);
-    const [refund] = await waitFor(async () => {
-      const r = await notificationsOf(orderId);
-      return r.length > 0 && r;
-    }, 'the refund notification');
+    const [refund] = await firstNotifications(orderId, 'the refund notification');
     expect(refund).toMatchObject({ kind: 'PAYMENT_REFUNDED', customer_id: customerId });
     expect(refund?.body).toContain('12.50 EUR');
   });
