@@ -1,12 +1,14 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../platform/logger.js';
+import { answerMetricsRequests, createAggregator } from './cluster-metrics.js';
 
 /**
  * GATEWAY_WORKERS > 1: this process becomes a supervisor of that many gateway
  * processes sharing its port (Node's cluster: the supervisor accepts and hands
  * connections round-robin). The gateway is CPU-bound JavaScript on one thread;
  * workers let one instance use every core it is given. The supervisor serves
- * nothing itself: it starts the workers, replaces one that dies, and on
+ * nothing itself: it starts the workers, replaces one that dies, sums their
+ * metrics for whichever worker a scrape reaches (cluster-metrics.ts), and on
  * SIGTERM/SIGINT asks each to shut down gracefully and exits when all have.
  */
 
@@ -21,9 +23,11 @@ const KILL_GRACE_MS = 2_000;
 export function superviseWorkers(count: number, shutdownTimeoutMs: number, logger: Logger): void {
   let stopping = false;
   let exitCode = 0;
+  const aggregator = createAggregator();
 
   const fork = (): Worker => {
     const worker = cluster.fork();
+    answerMetricsRequests(worker, aggregator);
     let ready = false;
     worker.on('message', (message) => {
       if (message === WORKER_READY) ready = true;

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
@@ -33,6 +34,7 @@ import { EventLoopLag, shedWhenOverloaded } from './edge/overload.js';
 import { unexpectedErrorLog } from './edge/error-log.js';
 import { deduplicateInflight, sharedBytes, stringifyResult } from './edge/inflight-dedup.js';
 import { parseAllowedOrigins, withCors } from './edge/cors.js';
+import { clusterMetrics } from './cluster-metrics.js';
 import { inflightShared } from './edge/subgraph-metrics.js';
 import {
   loadTrustedDocuments,
@@ -183,7 +185,7 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     },
     () => lifecycle.shuttingDown,
   );
-  serveMetrics(routes, 'gateway');
+  serveMetrics(routes, 'gateway', cluster.isWorker ? clusterMetrics() : undefined);
   const clientIp = clientAddress(config.TRUST_PROXY);
   const graphql = graphqlHandler(apollo, {
     bodyLimit: config.MAX_REQUEST_BODY_BYTES,

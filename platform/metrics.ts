@@ -4,15 +4,31 @@ import { send } from './http/respond.js';
 
 let defaultsCollected = false;
 
-/** Prometheus exposition at `/metrics`; every series carries the service label. */
-export function serveMetrics(routes: HttpRoutes, service: string): void {
+/**
+ * Prometheus exposition at `/metrics`; every series carries the service
+ * label. `source` replaces this process's own series (a gateway worker
+ * answers for all workers); when it fails the scrape gets a 503, not a
+ * partial answer.
+ */
+export function serveMetrics(
+  routes: HttpRoutes,
+  service: string,
+  source: () => Promise<string> = () => register.metrics(),
+): void {
   if (!defaultsCollected) {
     register.setDefaultLabels({ service });
     collectDefaultMetrics();
     defaultsCollected = true;
   }
   routes.get('/metrics', async (_req, res) => {
-    send(res, 200, await register.metrics(), { 'content-type': register.contentType });
+    let text: string;
+    try {
+      text = await source();
+    } catch {
+      send(res, 503, 'metrics unavailable\n', { 'content-type': 'text/plain; charset=utf-8' });
+      return;
+    }
+    send(res, 200, text, { 'content-type': register.contentType });
   });
 }
 

@@ -25,6 +25,8 @@ const breakerState = new Gauge({
   name: 'circuit_breaker_state',
   help: 'Circuit breaker per subgraph: 0 closed, 1 half-open, 2 open.',
   labelNames: ['subgraph'] as const,
+  // Gateway workers each have their own breakers: report the worst, not a sum.
+  aggregator: 'max',
 });
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };

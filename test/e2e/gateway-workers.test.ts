@@ -38,6 +38,23 @@ describe('a gateway with GATEWAY_WORKERS=2', () => {
     expect(catalog.errors).toBeUndefined();
   });
 
+  it('answers /metrics for both workers together, whichever one a scrape reaches', async () => {
+    const metricsUrl = url.replace(/\/graphql$/, '/metrics');
+    // The Me requests of the test above, spread over both workers.
+    const meRequests = async () => {
+      const res = await fetch(metricsUrl, { headers: { connection: 'close' } });
+      expect(res.status).toBe(200);
+      return (await res.text())
+        .split('\n')
+        .filter(
+          (line) => line.startsWith('http_requests_total{') && line.includes('operation="Me"'),
+        )
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    };
+    const scrapes = await Promise.all(Array.from({ length: 4 }, meRequests));
+    expect(scrapes).toEqual([10, 10, 10, 10]);
+  });
+
   it('stops gracefully: every worker and the supervisor exit cleanly on SIGTERM', async () => {
     const exits = await stack.stop();
     expect(exits, JSON.stringify(exits)).toEqual([
