@@ -51,9 +51,7 @@ export async function applyTransition(
     version: order.version + 1,
     updatedAt,
   };
-  // Only a cancellation's event carries the lines (inventory releases by them).
-  const lines = decision.to === 'CANCELLED' ? await findLines(em, [order.id]) : [];
-  await recordLifecycleEvent(em, updated, lines);
+  await recordTransition(em, updated);
   return { kind: 'applied', order: updated };
 }
 
@@ -97,7 +95,13 @@ export async function applyTransitionTo(
   const { sql, values } = transitionUpdate(event);
   const [updated] = await updateOrders(em, sql, [new Date(), ...values, orderId]);
   if (!updated) return null;
-  const lines = updated.status === 'CANCELLED' ? await findLines(em, [updated.id]) : [];
-  await recordLifecycleEvent(em, updated, lines);
+  await recordTransition(em, updated);
   return updated;
+}
+
+/** The lifecycle event of a version a transition reached. */
+async function recordTransition(em: EntityManager, order: Order): Promise<void> {
+  // Only a cancellation's event carries the lines (inventory releases by them).
+  const lines = order.status === 'CANCELLED' ? await findLines(em, [order.id]) : [];
+  await recordLifecycleEvent(em, order, lines);
 }
