@@ -8,7 +8,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { GatewayContext } from '../context.js';
 import { AdmissionHold, refusalHeaders, refusedBySubgraph } from './admission-hold.js';
 import { PlaceOrderGate } from './place-order-gate.js';
-import { BudgetEstimate } from './budget-estimate.js';
+import { GeneralBudget } from './general-budget.js';
 
 /**
  * Request budgets per caller, kept in Redis so every gateway instance shares
@@ -19,7 +19,8 @@ import { BudgetEstimate } from './budget-estimate.js';
  * are not limited here.
  *
  * The general budget is checked without waiting for Redis while the caller
- * is far from it (budget-estimate.ts); placeOrder's always waits for Redis.
+ * is far from it, and those requests are counted in batches
+ * (general-budget.ts); placeOrder's always waits for Redis.
  *
  * Redis down → fail open (docs/decisions/0010-rate-limits-fail-open.md): the
  * request is served, a warning is logged (once per outage) and
@@ -102,11 +103,10 @@ export function rateLimitPlugin(
   let warned = false;
   const hold = new AdmissionHold();
   const gate = new PlaceOrderGate(limits.placeOrderConcurrency, limits.placeOrderQueueWaitMs);
-  const estimate = new BudgetEstimate(limits.points, limits.windowMs);
 
   /** Fail open: the request is served unchecked (decision 10), said once per outage. */
-  function unchecked(err: unknown, traceId: string): void {
-    unavailable.inc();
+  function unchecked(err: unknown, traceId?: string, requests = 1): void {
+    unavailable.inc(requests);
     if (!warned) {
       logger.warn(
         { err: (err as Error).message, traceId },
@@ -131,25 +131,22 @@ export function rateLimitPlugin(
     }
   }
 
-  /** The general budget: counted in Redis always, waited for only near the limit. */
-  async function spendGeneral(key: string, traceId: string): Promise<void> {
-    const early = estimate.admitEarly(key);
-    const counted = all.consume(key).then(
-      (answer) => {
-        estimate.learn(key, answer);
-        warned = false;
-      },
-      (err: unknown) => {
-        if (!(err instanceof RateLimiterRes)) return unchecked(err, traceId);
-        estimate.learn(key, err);
-        // Let through already: the refusal is for the requests after it.
-        if (!early) throw rateLimited('all', err);
-      },
-    );
-    if (!early) await counted;
-  }
+  const general = new GeneralBudget(all, limits.points, limits.windowMs, {
+    answered: () => {
+      warned = false;
+    },
+    unchecked: (err, requests, traceId) => unchecked(err, traceId, requests),
+  });
 
   return {
+    async serverWillStart() {
+      return {
+        // What was let through in the last moments still counts for the other gateways.
+        async serverWillStop() {
+          general.flush();
+        },
+      };
+    },
     async requestDidStart({ request, contextValue }) {
       // executeOperation (subscription updates) has no HTTP request: not limited.
       if (!request.http) return;
@@ -171,7 +168,8 @@ export function rateLimitPlugin(
             limited.inc({ budget: held.service });
             throw held.error;
           }
-          await spendGeneral(key, contextValue.traceId);
+          const refusal = await general.spend(key, contextValue.traceId);
+          if (refusal) throw rateLimited('all', refusal);
           if (!placing) return;
           await spend(orders, 'placeOrder', key, contextValue.traceId);
           try {
