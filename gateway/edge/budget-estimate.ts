@@ -11,7 +11,7 @@ import { Lru } from '../../platform/lru.js';
  * not seen in this window, requests wait for Redis as before, so refusals
  * start where they always did. Letting through more than the budget would
  * take callers spending more than the margin across all gateways within one
- * Redis round trip.
+ * Redis round trip (plus the up to 10 ms general-budget.ts gathers counts for).
  *
  * This takes a Redis round trip off the path of almost every request, the
  * largest single wait of a short query on the gateway.
