@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackHandle } from '../../scripts/lib/stack.js';
 import { gatewayUrl } from '../support/client.js';
+import { startExtraGateway } from '../support/extra-gateway.js';
 
 /**
  * A gateway over the test stack's subgraphs that lets one storefront origin
@@ -12,15 +13,7 @@ let stack: StackHandle;
 let url: string;
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: {
-      ...inject('testEnv'),
-      GATEWAY_PORT: '4199',
-      CORS_ORIGINS: `${SHOP}, https://admin.example.test`,
-    },
-    services: ['gateway'],
-    logPrefix: false,
-  });
+  stack = await startExtraGateway(4199, { CORS_ORIGINS: `${SHOP}, https://admin.example.test` });
   url = stack.gatewayUrl!;
 });
 

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogDocument, MeDocument } from '../../client/__generated__/graphql.js';
-import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import type { StackHandle } from '../../scripts/lib/stack.js';
 import { gql } from '../support/client.js';
+import { startExtraGateway } from '../support/extra-gateway.js';
 import { signUpCustomer } from '../support/fixtures.js';
 
 /** A second gateway on the test stack's subgraphs, run as a supervisor and two workers. */
@@ -9,11 +10,7 @@ let stack: StackHandle;
 let url: string;
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: { ...inject('testEnv'), GATEWAY_PORT: '4196', GATEWAY_WORKERS: '2' },
-    services: ['gateway'],
-    logPrefix: false,
-  });
+  stack = await startExtraGateway(4196, { GATEWAY_WORKERS: '2' });
   url = stack.gatewayUrl!;
 });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PlaceOrderDocument } from '../../client/__generated__/graphql.js';
-import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import type { StackHandle } from '../../scripts/lib/stack.js';
 import {
   customer,
   orderInput,
@@ -12,6 +12,7 @@ import {
   type TestOrderService,
 } from '../../subgraphs/order/test-support.js';
 import { gql } from '../support/client.js';
+import { startExtraGateway } from '../support/extra-gateway.js';
 import { address, eventually, signUpCustomer } from '../support/fixtures.js';
 
 /**
@@ -31,17 +32,11 @@ beforeAll(async () => {
     ORDER_ADMISSION_SHED_DELAY: '1s',
     ORDER_ADMISSION_RESUME_DELAY: '300ms',
   });
-  stack = await startStack({
-    env: {
-      ...inject('testEnv'),
-      GATEWAY_PORT: '4197',
-      ORDER_URL: order.url,
-      REDIS_KEY_PREFIX: `${inject('testEnv').REDIS_KEY_PREFIX}adm-${randomUUID().slice(0, 8)}:`,
-      // Five failures would open the order breaker if refusals counted as failures.
-      BREAKER_VOLUME_THRESHOLD: '2',
-    },
-    services: ['gateway'],
-    logPrefix: false,
+  stack = await startExtraGateway(4197, {
+    ORDER_URL: order.url,
+    REDIS_KEY_PREFIX: `${inject('testEnv').REDIS_KEY_PREFIX}adm-${randomUUID().slice(0, 8)}:`,
+    // Five failures would open the order breaker if refusals counted as failures.
+    BREAKER_VOLUME_THRESHOLD: '2',
   });
   url = stack.gatewayUrl!;
 });

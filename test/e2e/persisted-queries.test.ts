@@ -4,8 +4,9 @@ import { print, type GraphQLFormattedError } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OrderUpdatesDocument, ProductDetailDocument } from '../../client/__generated__/graphql.js';
-import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import type { StackHandle } from '../../scripts/lib/stack.js';
 import { gatewayUrl } from '../support/client.js';
+import { startExtraGateway } from '../support/extra-gateway.js';
 import { signUpCustomer } from '../support/fixtures.js';
 import { subscribe } from '../support/ws-client.js';
 
@@ -87,11 +88,7 @@ describe('trusted-documents mode', () => {
   )!;
 
   beforeAll(async () => {
-    stack = await startStack({
-      env: { ...inject('testEnv'), GATEWAY_PORT: '4194', PERSISTED_DOCUMENTS: 'trusted' },
-      services: ['gateway'],
-      logPrefix: false,
-    });
+    stack = await startExtraGateway(4194, { PERSISTED_DOCUMENTS: 'trusted' });
     url = stack.gatewayUrl!;
   });
 

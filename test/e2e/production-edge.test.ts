@@ -1,25 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackHandle } from '../../scripts/lib/stack.js';
 import { gql } from '../support/client.js';
+import { startExtraGateway } from '../support/extra-gateway.js';
 
 /** A gateway in production mode (its own secrets, so it calls no subgraph successfully). */
 let stack: StackHandle;
 let url: string;
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: {
-      ...inject('testEnv'),
-      NODE_ENV: 'production',
-      GATEWAY_PORT: '4195',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      IDENTITY_SECRET: randomBytes(32).toString('hex'),
-    },
-    services: ['gateway'],
-    logPrefix: false,
+  stack = await startExtraGateway(4195, {
+    NODE_ENV: 'production',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    IDENTITY_SECRET: randomBytes(32).toString('hex'),
   });
   url = stack.gatewayUrl!;
 });

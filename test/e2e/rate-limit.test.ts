@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PlaceOrderDocument } from '../../client/__generated__/graphql.js';
-import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import type { StackHandle } from '../../scripts/lib/stack.js';
 import { gql } from '../support/client.js';
+import { startExtraGateway } from '../support/extra-gateway.js';
 import { address, signUpCustomer } from '../support/fixtures.js';
 
 /**
@@ -18,32 +19,22 @@ let limitedUrl: string;
 let redisDownUrl: string;
 let trustingUrl: string;
 
-function gatewayEnv(port: number, extra: Record<string, string>): Record<string, string> {
-  return {
-    ...inject('testEnv'),
-    GATEWAY_PORT: String(port),
+function limitedGateway(port: number, extra: Record<string, string>) {
+  return startExtraGateway(port, {
     REDIS_KEY_PREFIX: `${inject('testEnv').REDIS_KEY_PREFIX}rl-${randomUUID().slice(0, 8)}:`,
     RATE_LIMIT_POINTS: '5',
     RATE_LIMIT_PLACE_ORDER_POINTS: '2',
     RATE_LIMIT_WINDOW: `${WINDOW_S}s`,
     ...extra,
-  };
+  });
 }
 
 beforeAll(async () => {
   [limitedStack, redisDownStack, trustingStack] = await Promise.all([
-    startStack({ env: gatewayEnv(4192, {}), services: ['gateway'], logPrefix: false }),
-    startStack({
-      // Nothing listens there: every limiter call fails.
-      env: gatewayEnv(4193, { REDIS_URL: 'redis://127.0.0.1:6399' }),
-      services: ['gateway'],
-      logPrefix: false,
-    }),
-    startStack({
-      env: gatewayEnv(4198, { TRUST_PROXY: 'loopback' }),
-      services: ['gateway'],
-      logPrefix: false,
-    }),
+    limitedGateway(4192, {}),
+    // Nothing listens there: every limiter call fails.
+    limitedGateway(4193, { REDIS_URL: 'redis://127.0.0.1:6399' }),
+    limitedGateway(4198, { TRUST_PROXY: 'loopback' }),
   ]);
   limitedUrl = limitedStack.gatewayUrl!;
   redisDownUrl = redisDownStack.gatewayUrl!;

@@ -15,8 +15,9 @@ import {
 } from '../../client/__generated__/graphql.js';
 import { loadGatewayConfig } from '../../platform/config.js';
 import { issueAccessToken } from '../../platform/jwt.js';
-import { startStack, type StackHandle } from '../../scripts/lib/stack.js';
+import type { StackHandle } from '../../scripts/lib/stack.js';
 import { gatewayUrl, gql } from '../support/client.js';
+import { startExtraGateway } from '../support/extra-gateway.js';
 import { LOG_DIR } from '../support/global-setup.js';
 import {
   adminToken,
@@ -391,13 +392,11 @@ describe('order subscriptions', () => {
 
     it('delivers a change to a subscriber on each gateway', async () => {
       const log = createWriteStream(path.join(LOG_DIR, 'gateway-second.log'), { flags: 'w' });
-      second = await startStack({
-        // Not 4190: fetch refuses it (a "bad port" in the Fetch standard, ManageSieve).
-        env: { ...inject('testEnv'), GATEWAY_PORT: '4191' },
-        services: ['gateway'],
-        logPrefix: false,
-        onLine: (_service, line) => log.write(`${line}\n`),
-      });
+      second = await startExtraGateway(
+        4191,
+        {},
+        { onLine: (_service, line) => log.write(`${line}\n`) },
+      );
       const secondUrl = second.gatewayUrl!;
       const order = await placedOrder(customer, product);
       const confirmed = await orderReaching(customer.token, order.id, 'CONFIRMED');
