@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/postgresql';
+import {
+  MikroORM,
+  TransactionPropagation,
+  type EntitySchema,
+  type Options,
+  type TransactionOptions,
+} from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { MigrationObject } from '@mikro-orm/core';
 import type { Logger } from './logger.js';
@@ -113,3 +119,15 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
 export async function pingDatabase(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute('SELECT 1');
 }
+
+/**
+ * Options for `em.transactional` that join the caller's transaction (a Kafka
+ * handler's, which a failure rolls back whole), or start one when there is
+ * none: a savepoint would add two round trips and undo nothing the caller
+ * would keep. A new object per call: MikroORM writes the transaction it
+ * found into the options it is given (`ctx`), so a shared object would hand
+ * a finished transaction to the next caller that has none.
+ */
+export const joinOrBegin = (): TransactionOptions => ({
+  propagation: TransactionPropagation.REQUIRED,
+});

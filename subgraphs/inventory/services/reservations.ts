@@ -1,4 +1,5 @@
-import { TransactionPropagation, type EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { joinOrBegin } from '../../../platform/db.js';
 import { isUuid } from '../../../platform/ids.js';
 import { executeSql, queryRows } from '../../../platform/events/sql.js';
 import type { ReservationStatus, Shortage } from '../entities.js';
@@ -36,8 +37,6 @@ export class InvalidReservationRequest extends Error {
 }
 
 const MAX_LINES = 100;
-/** Join the caller's transaction, or start one. */
-const IN_TRANSACTION = { propagation: TransactionPropagation.REQUIRED };
 const MAX_QUANTITY = 1_000_000;
 
 /** Validates the request and merges repeated products; sorted by product id (the lock order). */
@@ -128,7 +127,7 @@ export async function reserveAll(
       throw new Error(`reserved ${reserved?.lines} of ${wanted.length} lines under lock`);
     }
     return { orderId: id, status: 'RESERVED', shortages: [], changed: true, version: 1 };
-  }, IN_TRANSACTION);
+  }, joinOrBegin());
 }
 
 /**
@@ -228,7 +227,7 @@ async function settle(
       throw new Error(`settled ${updated} of ${moved.lines} lines of order ${id}`);
     }
     return { orderId: id, status: rule.to, shortages: [], changed: true, version: moved.version };
-  }, IN_TRANSACTION);
+  }, joinOrBegin());
 }
 
 interface LockedStock {
