@@ -4,7 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { runWithTrace } from '../context.js';
 import { uuidv7 } from '../ids.js';
 import { parseEnvelope, type EventEnvelope } from './contracts.js';
-import { InvalidEventError, recordEvent, type NewEvent } from './outbox.js';
+import { InvalidEventError, recordEvent, recordEvents, type NewEvent } from './outbox.js';
 import { createOutboxRelay, RELAY_LOCK_KEY, type OutboxRelay } from './relay.js';
 import { queryRows } from './sql.js';
 import { sleep } from './retry.js';
@@ -123,6 +123,46 @@ describe('outbox relay', () => {
     await expect(recordEvent(bed.orm.em.fork(), reserved(uuidv7()))).rejects.toThrow(
       /em\.transactional/,
     );
+  });
+
+  it('records several events in one statement, in the order given, each with its own trace, or none if one is invalid', async () => {
+    const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
+    const envelopes = await runWithTrace('trace0running', () =>
+      bed.orm.em
+        .fork()
+        .transactional((tx) =>
+          recordEvents(tx, [
+            { ...reserved(a), traceId: 'trace0first' },
+            reserved(b),
+            { ...reserved(c), traceId: null },
+          ]),
+        ),
+    );
+    expect(envelopes.map((e) => [e.aggregateId, e.traceId])).toEqual([
+      [a, 'trace0first'],
+      [b, 'trace0running'],
+      [c, null],
+    ]);
+    const rows = await queryRows<{ key: string }>(
+      bed.orm.em.fork(),
+      'SELECT key FROM outbox WHERE key IN (?) ORDER BY seq',
+      [[a, b, c]],
+    );
+    expect(rows.map((r) => r.key)).toEqual([a, b, c]);
+    const published = await received.waitFor((m) => m.key === c);
+    expect(parseEnvelope(published[0]?.value ?? null)).toEqual(envelopes[2]);
+
+    const fine = uuidv7();
+    const broken = {
+      ...reserved(uuidv7()),
+      data: { orderId: 'x' },
+    } as NewEvent<'inventory.reserved'>;
+    await expect(
+      bed.orm.em.fork().transactional((tx) => recordEvents(tx, [reserved(fine), broken])),
+    ).rejects.toThrow(InvalidEventError);
+    expect(
+      await queryRows(bed.orm.em.fork(), 'SELECT 1 FROM outbox WHERE key = ?', [fine]),
+    ).toEqual([]);
   });
 
   it('publishes, once a relay runs again, what was committed while none ran or while one died mid-batch', async () => {
@@ -254,6 +294,30 @@ describe('outbox relay', () => {
     );
     const messages = await received.waitFor((m) => m.key === productId, 8);
     expect(messages.map((m) => parseEnvelope(m.value).aggregateVersion)).toEqual(committed);
+  });
+
+  it('publishes a row that committed after rows with higher seq, before its aggregate’s later events', async () => {
+    const [slow, other] = [uuidv7(), uuidv7()];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let recorded!: () => void;
+    const inserted = new Promise<void>((resolve) => (recorded = resolve));
+    // Draws its seq first, commits last.
+    const straggler = bed.orm.em.fork().transactional(async (tx) => {
+      await recordEvent(tx, adjusted(slow, 1));
+      recorded();
+      await held;
+    });
+    await inserted;
+    await commit(reserved(other));
+    await received.waitFor((m) => m.key === other);
+    release();
+    await straggler;
+    // The aggregate's next event waited for the straggler's lock, so its seq is higher still.
+    await commit(adjusted(slow, 2));
+
+    const messages = await received.waitFor((m) => m.key === slow, 2);
+    expect(messages.map((m) => parseEnvelope(m.value).aggregateVersion)).toEqual([1, 2]);
   });
 
   it('publishes within tens of milliseconds of the commit', async () => {

@@ -16,9 +16,10 @@ import { messagesProduced, reportOutboxBacklog } from './metrics.js';
  * UPDATE republishes the batch, and consumers deduplicate by event id.
  *
  * It works on one connection of its own, the one that LISTENs for new rows,
- * outside any transaction: two statements per batch (read the pending head,
- * mark it published) besides the Kafka request, and none of the pool's
- * connections, which requests and consumers need.
+ * outside any transaction, and none of the pool's connections, which
+ * requests and consumers need. Besides the Kafka request, a batch costs one
+ * statement while rows keep coming (it marks the batch published and reads
+ * the next one), two when it finds the outbox empty.
  */
 
 export interface OutboxRelay extends BackgroundTask {
@@ -120,7 +121,7 @@ export function createOutboxRelay(
         // Another replica leads; it LISTENs too. This one polls, in case it goes.
         if (!(await lead(session))) return;
         await connectProducer();
-        outcome = await publishBatch(session);
+        outcome = await publishPending(session);
       } catch (err) {
         outcome = { kind: 'failed', error: err };
         // Not even a claim happened (Kafka or PostgreSQL unreachable): still
@@ -132,8 +133,6 @@ export function createOutboxRelay(
         return;
       }
       onSuccess();
-      // A full batch means more rows are probably waiting.
-      if (outcome.kind === 'published' && outcome.count === batchSize) wake = true;
     }
   }
 
@@ -172,33 +171,65 @@ export function createOutboxRelay(
     producerReady = true;
   }
 
-  /** Reads the pending head, sends it, and marks it published. */
-  async function publishBatch(session: pg.Client): Promise<BatchOutcome> {
-    const { rows } = await session.query<PendingRow>(
-      `SELECT seq, topic, key, type, payload->>'traceId' AS trace_id, payload::text AS value
-       FROM outbox WHERE published_at IS NULL
-       ORDER BY seq LIMIT $1`,
-      [batchSize],
-    );
-    if (rows.length === 0) return { kind: 'idle' };
-    const seqs = rows.map((row) => row.seq);
-    try {
-      await producer.sendBatch({ acks: ACKS_ALL, topicMessages: toTopicMessages(rows) });
-    } catch (err) {
-      // The rows say why they are still waiting.
-      await session.query(
-        'UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE seq = ANY($2::bigint[])',
-        [describeError(err), seqs],
-      );
-      return { kind: 'failed', error: err };
+  /**
+   * Publishes the pending head batch after batch until none is left: each
+   * batch is marked published by the statement that reads the next one, so
+   * a steady flow costs one statement per batch.
+   */
+  async function publishPending(session: pg.Client): Promise<BatchOutcome> {
+    // Notifications so far are for rows this read sees.
+    wake = false;
+    let rows = await readHead(session, []);
+    let count = 0;
+    while (rows.length > 0) {
+      const seqs = rows.map((row) => row.seq);
+      try {
+        await producer.sendBatch({ acks: ACKS_ALL, topicMessages: toTopicMessages(rows) });
+      } catch (err) {
+        // The rows say why they are still waiting.
+        await session.query(
+          'UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE seq = ANY($2::bigint[])',
+          [describeError(err), seqs],
+        );
+        return { kind: 'failed', error: err };
+      }
+      // On Kafka now, whatever happens to the UPDATE (a failure republishes them).
+      for (const row of rows) messagesProduced.inc({ topic: topicName(prefix, row.topic) });
+      count += rows.length;
+      if (stopping) {
+        await readHead(session, seqs, 0);
+        break;
+      }
+      wake = false;
+      rows = await readHead(session, seqs);
     }
-    // On Kafka now, whatever happens to the UPDATE (a failure republishes them).
-    for (const row of rows) messagesProduced.inc({ topic: topicName(prefix, row.topic) });
-    await session.query(
-      'UPDATE outbox SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])',
-      [seqs],
-    );
-    return { kind: 'published', count: rows.length };
+    return count > 0 ? { kind: 'published', count } : { kind: 'idle' };
+  }
+
+  /**
+   * Marks the rows `published` (sent to Kafka) and reads the pending head
+   * after them, in one statement. Both parts see the outbox as it was when
+   * the statement began, so the rows being marked still look pending to the
+   * read, which leaves them out by name (not by `seq > last`: a transaction
+   * that drew a lower seq may commit later, and its row still goes first).
+   */
+  async function readHead(
+    session: pg.Client,
+    published: readonly string[],
+    limit = batchSize,
+  ): Promise<PendingRow[]> {
+    const { rows } = await session.query<PendingRow>({
+      // Prepared once per session: the relay sends it for every batch.
+      name: 'outbox-relay-head',
+      text: `WITH marked AS (
+               UPDATE outbox SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])
+             )
+             SELECT seq, topic, key, type, payload->>'traceId' AS trace_id, payload::text AS value
+             FROM outbox WHERE published_at IS NULL AND seq <> ALL($1::bigint[])
+             ORDER BY seq LIMIT $2`,
+      values: [published, limit],
+    });
+    return rows;
   }
 
   function toTopicMessages(rows: PendingRow[]): TopicMessages[] {
