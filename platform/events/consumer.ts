@@ -14,6 +14,8 @@ import { trackLag, type PartitionLag } from './lag.js';
 import {
   createEventHandling,
   RetryLater,
+  keyOf,
+  type AnyChunkHandler,
   type AnyHandler,
   type ConsumerStats,
   type Work,
@@ -34,6 +36,21 @@ export type EventHandler<T extends EventType> = (
 ) => Promise<void>;
 
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+/**
+ * Handles several events of one type in one go, inside the transaction of
+ * their chunk (see `eventsPerTransaction`): the same effect as the type's
+ * EventHandler run on each, in any order, but with a few statements for all
+ * of them instead of a few each. The events have different Kafka keys (so
+ * different aggregates) and are all new to the inbox. Events the outcome of
+ * which it records continue their own cause's trace (`NewEvent.traceId`).
+ */
+export type ChunkHandler<T extends EventType> = (
+  events: EventEnvelope<T>[],
+  em: EntityManager,
+) => Promise<void>;
+
+export type ChunkHandlers = { [T in EventType]?: ChunkHandler<T> };
 
 export interface ConsumerOptions {
   handlers: EventHandlers;
@@ -64,6 +81,12 @@ export interface ConsumerOptions {
    * which every order takes).
    */
   eventsPerTransaction?: number;
+  /**
+   * For event types whose chunks are better handled together than one by
+   * one (only with eventsPerTransaction > 1). The EventHandler of the type
+   * is still required: it handles events alone (a chunk of one, retries).
+   */
+  chunkHandlers?: ChunkHandlers;
 }
 
 export interface EventConsumer extends BackgroundTask {
@@ -96,6 +119,8 @@ export function createConsumer(
   const firstRetryDelayMs = options.firstRetryDelayMs ?? 100;
   const handlers = options.handlers;
   const handlerFor = (type: EventType) => handlers[type] as AnyHandler | undefined;
+  const chunkHandlers = options.chunkHandlers ?? {};
+  const chunkHandlerFor = (type: EventType) => chunkHandlers[type] as AnyChunkHandler | undefined;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const limiter = createLimiter(concurrency);
   const eventsPerTransaction = options.eventsPerTransaction ?? 1;
@@ -137,6 +162,7 @@ export function createConsumer(
     groupId,
     logger,
     handlerFor,
+    chunkHandlerFor,
     counts,
     maxAttempts,
     firstRetryDelayMs,
@@ -195,8 +221,7 @@ export function createConsumer(
     try {
       await runKeyedBatch({
         messages: batch.messages,
-        // Unkeyed messages (none of ours) share one key: handled in order.
-        keyOf: (message) => message.key?.toString('latin1') ?? '',
+        keyOf,
         lanes: concurrency,
         chunkSize: eventsPerTransaction,
         limiter,

@@ -2,7 +2,7 @@ import type { KafkaMessage, Producer } from 'kafkajs';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { pingDatabase } from '../db.js';
 import { Lru } from '../lru.js';
-import { runWithTrace, sanitizeTraceId } from '../context.js';
+import { currentTraceId, newTraceId, runWithTrace, sanitizeTraceId } from '../context.js';
 import type { Logger } from '../logger.js';
 import { isEventType, parseEnvelope, type EventEnvelope, type EventType } from './contracts.js';
 import { claimInbox, claimInboxMany } from './inbox.js';
@@ -18,6 +18,18 @@ import { messagesConsumed, messagesDeadLettered, typeLabel } from './metrics.js'
  */
 
 export type AnyHandler = (event: EventEnvelope, em: EntityManager) => Promise<void>;
+export type AnyChunkHandler = (events: EventEnvelope[], em: EntityManager) => Promise<void>;
+
+/**
+ * The trace that work done for `cause` continues: the cause's own, or the
+ * running one when it carries none we accept (a consumer handling an event
+ * alone runs its handler in a trace of its own).
+ */
+export const traceOf = (cause: EventEnvelope): string =>
+  sanitizeTraceId(cause.traceId) ?? currentTraceId() ?? newTraceId();
+
+/** A message's Kafka key; unkeyed messages (none of ours) share one, so they are handled in order. */
+export const keyOf = (message: KafkaMessage): string => message.key?.toString('latin1') ?? '';
 
 export interface ConsumerStats {
   handled: number;
@@ -45,6 +57,8 @@ export interface HandlingOptions {
   groupId: string;
   logger: Logger;
   handlerFor(type: EventType): AnyHandler | undefined;
+  /** A handler for several events of the type at once, if the consumer has one. */
+  chunkHandlerFor(type: EventType): AnyChunkHandler | undefined;
   /** Updated as messages are handled. */
   counts: ConsumerStats;
   maxAttempts: number;
@@ -75,6 +89,7 @@ export function createEventHandling(options: HandlingOptions) {
     groupId,
     logger,
     handlerFor,
+    chunkHandlerFor,
     counts,
     maxAttempts,
     firstRetryDelayMs,
@@ -144,18 +159,28 @@ export function createEventHandling(options: HandlingOptions) {
           consumerName,
           work.map((w) => w.event),
         );
-        let fresh = 0;
-        for (const { event, handler, traceId } of work) {
-          // delete: an event delivered twice in one batch is handled once.
-          if (!claimed.delete(event.id.toLowerCase())) continue;
+        // delete: an event delivered twice in one batch is handled once.
+        const fresh = work.filter((w) => claimed.delete(w.event.id.toLowerCase()));
+        for (const group of groupsOf(fresh)) {
           const em = tx.fork({ keepTransactionContext: true });
+          if (group.chunkHandler) {
+            // A trace of its own: its events each continue their cause's.
+            await runWithTrace(undefined, async () => {
+              await group.chunkHandler!(
+                group.work.map((w) => w.event),
+                em,
+              );
+              await em.flush();
+            });
+            continue;
+          }
+          const [{ event, handler, traceId }] = group.work as [Work];
           await runWithTrace(traceId, async () => {
             await handler(event, em);
             await em.flush();
           });
-          fresh += 1;
         }
-        return fresh;
+        return fresh.length;
       });
       counts.handled += handled;
       counts.duplicates += work.length - handled;
@@ -167,6 +192,31 @@ export function createEventHandling(options: HandlingOptions) {
       );
       return false;
     }
+  }
+
+  /**
+   * In what groups a chunk's new events go to their handlers: one by one, in
+   * order, unless every event has a key of its own (then no two touch the
+   * same aggregate and their order does not matter), in which case the
+   * events of each type with a chunk handler go to it together.
+   */
+  function groupsOf(
+    work: readonly Work[],
+  ): Array<{ work: Work[]; chunkHandler?: AnyChunkHandler }> {
+    const alone = () => work.map((w) => ({ work: [w] }));
+    if (work.length < 2 || new Set(work.map((w) => keyOf(w.message))).size < work.length) {
+      return alone();
+    }
+    const byType = new Map<EventType, Work[]>();
+    for (const w of work) {
+      const same = byType.get(w.event.type);
+      if (same) same.push(w);
+      else byType.set(w.event.type, [w]);
+    }
+    return [...byType].flatMap(([type, group]) => {
+      const chunkHandler = group.length > 1 ? chunkHandlerFor(type) : undefined;
+      return chunkHandler ? [{ work: group, chunkHandler }] : group.map((w) => ({ work: [w] }));
+    });
   }
 
   /**

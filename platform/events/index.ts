@@ -6,6 +6,7 @@
  */
 export {
   recordEvent,
+  recordEvents,
   buildEnvelope,
   outboxBacklog,
   pruneOutbox,
@@ -18,12 +19,15 @@ export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './
 export {
   createConsumer,
   type ConsumerOptions,
+  type ChunkHandler,
+  type ChunkHandlers,
   type ConsumerStats,
   type EventConsumer,
   type EventHandler,
   type EventHandlers,
   type PartitionLag,
 } from './consumer.js';
+export { traceOf } from './event-handling.js';
 export { inboxMigration, claimInbox, pruneInbox } from './inbox.js';
 export { queryRows, executeSql } from './sql.js';
 export { deadLetterTopic, DLQ_HEADERS, type DeadLetterReason } from './dead-letter.js';

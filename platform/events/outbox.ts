@@ -42,6 +42,11 @@ export interface NewEvent<T extends EventType> {
   /** The aggregate's version after this change, so consumers can drop stale or out-of-order facts. */
   aggregateVersion: number;
   data: EventData<T>;
+  /**
+   * The trace the event continues; by default the one running. A consumer
+   * handling several events at once passes each cause's own.
+   */
+  traceId?: string | null;
 }
 
 /** A producer bug: the event breaks its contract or is recorded outside a transaction. */
@@ -65,43 +70,70 @@ export async function recordEvent<T extends EventType>(
   em: EntityManager,
   event: NewEvent<T>,
 ): Promise<EventEnvelope<T>> {
+  const [envelope] = await recordEvents(em, [event]);
+  return envelope!;
+}
+
+/**
+ * `recordEvent` for several events in one statement (a consumer handling a
+ * chunk of events records their outcomes together): the rows take their
+ * `seq` in the order given, and the aggregates' locks are taken in a fixed
+ * order (sorted), so two transactions recording overlapping sets wait for
+ * each other rather than deadlock. Nothing is recorded if any event breaks
+ * its contract.
+ */
+export async function recordEvents<T extends EventType>(
+  em: EntityManager,
+  events: ReadonlyArray<NewEvent<T>>,
+): Promise<EventEnvelope<T>[]> {
   if (!em.isInTransaction()) {
+    const types = [...new Set(events.map((e) => e.type))].join(', ');
     throw new InvalidEventError(
-      `recordEvent(${event.type}) needs the EntityManager of em.transactional(); outside a transaction the event could outlive a rolled-back change`,
+      `recordEvent(${types}) needs the EntityManager of em.transactional(); outside a transaction the event could outlive a rolled-back change`,
     );
   }
-  const envelope = buildEnvelope(event);
-  const payload = JSON.stringify(envelope);
-  if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
-    throw new InvalidEventError(`${event.type} is larger than ${MAX_PAYLOAD_BYTES} bytes`);
-  }
+  if (events.length === 0) return [];
+  const envelopes = events.map((event) => buildEnvelope(event));
+  const payloads = envelopes.map((envelope) => {
+    const payload = JSON.stringify(envelope);
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+      throw new InvalidEventError(`${envelope.type} is larger than ${MAX_PAYLOAD_BYTES} bytes`);
+    }
+    return payload;
+  });
 
-  // One round trip for the lock, the row and the wake-up. The row is built
-  // from the lock's (materialized) result, so the lock is held before the
-  // insert draws its `seq`. The topic is stored without the deployment's
-  // prefix, which the relay adds.
+  // One round trip for the locks, the rows and the wake-up. The rows are
+  // built from the locks' (materialized) result, so every lock is held before
+  // the insert draws a `seq`. Topics are stored without the deployment's
+  // prefix, which the relay adds. One statement text for any number of
+  // events: it is prepared once per connection.
   await queryRows(
     em,
     `WITH serialised AS MATERIALIZED (
-       SELECT pg_advisory_xact_lock(?, hashtext(?)) AS locked
+       SELECT count(pg_advisory_xact_lock(?, hashtext(k))) AS locked
+       FROM (SELECT DISTINCT k FROM unnest(ARRAY[?]::text[]) AS k ORDER BY k) AS aggregates
      ), inserted AS (
        INSERT INTO outbox (id, topic, key, type, payload)
-       SELECT ?, ?, ?, ?, ?::jsonb FROM serialised
+       SELECT e.id, e.topic, e.key, e.type, e.payload::jsonb
+       FROM serialised,
+            unnest(ARRAY[?]::uuid[], ARRAY[?]::text[], ARRAY[?]::text[], ARRAY[?]::text[],
+                   ARRAY[?]::text[]) WITH ORDINALITY AS e (id, topic, key, type, payload, n)
+       ORDER BY e.n
        RETURNING seq
      )
-     SELECT pg_notify(?, '') FROM inserted`,
+     SELECT pg_notify(?, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row`,
     [
       AGGREGATE_LOCK_NAMESPACE,
-      envelope.aggregateId,
-      envelope.id,
-      topicOf(domainOf(envelope.type)),
-      envelope.aggregateId,
-      envelope.type,
-      payload,
+      envelopes.map((e) => e.aggregateId),
+      envelopes.map((e) => e.id),
+      envelopes.map((e) => topicOf(domainOf(e.type))),
+      envelopes.map((e) => e.aggregateId),
+      envelopes.map((e) => e.type),
+      payloads,
       OUTBOX_CHANNEL,
     ],
   );
-  return envelope;
+  return envelopes;
 }
 
 /** Validates the data against its contract and wraps it; throws InvalidEventError when it does not conform. */
@@ -120,7 +152,7 @@ export function buildEnvelope<T extends EventType>(event: NewEvent<T>): EventEnv
     occurredAt: new Date().toISOString(),
     aggregateId: event.aggregateId,
     aggregateVersion: event.aggregateVersion,
-    traceId: currentTraceId() ?? null,
+    traceId: event.traceId !== undefined ? event.traceId : (currentTraceId() ?? null),
     data: data.data as EventData<T>,
   };
   // The same check a consumer's parseEnvelope makes, so nothing unparseable leaves.
