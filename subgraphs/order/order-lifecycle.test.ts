@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../platform/identity.js';
 import { uuidv7 } from '../../platform/ids.js';
-import { applySagaEvent } from './services/saga-handlers.js';
+import { applyTransitionTo } from './services/order-transitions.js';
 import type { OrderEvent } from './services/order-state-machine.js';
 import {
   admin,
@@ -55,20 +55,10 @@ async function stateOf(id: string) {
   return row;
 }
 
-/** Drives an order through saga events the way the consumer does (same handler, one transaction each). */
+/** Moves an order through the transition table as the saga and the commands do (one transaction per event). */
 async function drive(orderId: string, ...events: OrderEvent[]) {
   for (const event of events) {
-    await service.em().transactional((em) =>
-      applySagaEvent(em, service.running.runtime.logger, orderId, event, {
-        id: uuidv7(),
-        type: 'inventory.reserved',
-        occurredAt: new Date().toISOString(),
-        aggregateId: orderId,
-        aggregateVersion: 1,
-        traceId: null,
-        data: { orderId },
-      }),
-    );
+    await service.em().transactional((em) => applyTransitionTo(em, orderId, event));
   }
 }
 

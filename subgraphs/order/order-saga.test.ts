@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../platform/ids.js';
+import { buildEnvelope } from '../../platform/events/index.js';
 import { createExpiryTask, expireDueOrders } from './services/order-expiry.js';
+import { applySagaEvents } from './services/saga-handlers.js';
 import {
   customer,
   orderInput,
@@ -169,6 +171,75 @@ describe('saga events over Kafka', () => {
       (rows) => rows.length === 1,
     );
     expect(row[0]?.price_amount).toBe(4321);
+  });
+});
+
+describe('saga events handled as a chunk', () => {
+  const rejected = (orderId: string, productId: string, traceId: string) =>
+    buildEnvelope({
+      type: 'inventory.rejected',
+      aggregateId: orderId,
+      aggregateVersion: 1,
+      data: { orderId, shortages: [{ productId, requested: 1, available: 0 }] },
+      traceId,
+    });
+
+  it("moves every order in one transaction, each new event continuing its cause's trace", async () => {
+    const orders = await Promise.all([newOrder(), newOrder(), newOrder()]);
+    const traces = orders.map((_, i) => `chunktrace0000000000000${i}`);
+    const causes = orders.map(({ order, product }, i) => rejected(order.id, product, traces[i]!));
+    await service
+      .em()
+      .transactional((em) => applySagaEvents(em, service.running.runtime.logger, causes));
+
+    for (const [i, { order }] of orders.entries()) {
+      expect(await statusOf(order.id)).toEqual({
+        status: 'CANCELLED',
+        status_reason: 'OUT_OF_STOCK',
+        version: 2,
+      });
+      const events = await outboxEvents(service, order.id);
+      expect(events.map((e) => e.type)).toEqual(['order.placed', 'order.cancelled']);
+      // A cancellation carries its lines, for inventory to release them.
+      expect(events[1]!.payload).toMatchObject({
+        traceId: traces[i],
+        aggregateVersion: 2,
+        data: { items: [{ productId: orders[i]!.product, quantity: 1 }] },
+      });
+    }
+    const writers = await service.sql<{ xmin: string }>(
+      'SELECT DISTINCT xmin::text FROM orders WHERE id IN ($1, $2, $3)',
+      orders.map(({ order }) => order.id),
+    );
+    expect(writers).toHaveLength(1);
+  });
+
+  it('applies the events it can and leaves late and unknown ones alone', async () => {
+    const [late, fresh] = await Promise.all([newOrder(), newOrder()]);
+    await service.publish('inventory.reserved', late.order.id, 1, { orderId: late.order.id });
+    await eventually(
+      () => statusOf(late.order.id),
+      (s) => s?.status === 'AWAITING_PAYMENT',
+    );
+    const unknown = uuidv7();
+    await service
+      .em()
+      .transactional((em) =>
+        applySagaEvents(em, service.running.runtime.logger, [
+          rejected(late.order.id, late.product, 'chunktrace-late-000000'),
+          rejected(unknown, late.product, 'chunktrace-unknown-000'),
+          rejected(fresh.order.id, fresh.product, 'chunktrace-fresh-00000'),
+        ]),
+      );
+
+    // Stock rejected after it was reserved: refused by the table, nothing changed.
+    expect(await statusOf(late.order.id)).toEqual({
+      status: 'AWAITING_PAYMENT',
+      status_reason: null,
+      version: 2,
+    });
+    expect(await statusOf(fresh.order.id)).toMatchObject({ status: 'CANCELLED', version: 2 });
+    expect(await outboxEvents(service, unknown)).toEqual([]);
   });
 });
 

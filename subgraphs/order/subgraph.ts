@@ -38,12 +38,11 @@ export const orderSubgraph: SubgraphModule<OrderContext> = {
     const placing = new PlaceOrderService({ orderTtlMs: config.ORDER_TTL, admission });
     const commands = new OrderCommandService();
     const queries = new OrderQueryService();
+    const saga = observingDelay(sagaHandlers(runtime.logger), sagaDelay);
     const consumer = createConsumer(runtime, {
       // Catalogue events are not timed: a new service reads their whole history.
-      handlers: {
-        ...catalogHandlers,
-        ...observingDelay(sagaHandlers(runtime.logger), sagaDelay),
-      },
+      handlers: { ...catalogHandlers, ...saga.handlers },
+      chunkHandlers: saga.chunkHandlers,
       // Each handler locks one order (or product) row: chunks seldom meet.
       eventsPerTransaction: 16,
     });

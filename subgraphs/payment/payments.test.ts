@@ -147,9 +147,96 @@ describe('charge', () => {
     expect(before).toEqual({ outcome: 'succeeded', processorRef: payment.processorRef });
   });
 
+  it('starts a transaction of its own when called without one, after a call that joined one', async () => {
+    const service = new PaymentService(new SimulatedProcessor());
+    const inside = newPayment();
+    await em().transactional(async (tx) => {
+      await service.createPending(tx, inside);
+      await service.charge(tx, inside.orderId);
+    });
+    const outside = newPayment();
+    await service.createPending(em(), outside);
+    const { payment, changed } = await service.charge(em(), outside.orderId);
+    expect(changed).toBe(true);
+    expect(payment.status).toBe('SUCCEEDED');
+  });
+
   it('fails loudly for an order without a payment', async () => {
     const service = new PaymentService(new SimulatedProcessor());
     await expect(service.charge(em(), uuidv7())).rejects.toThrow(InvalidPaymentRequest);
+  });
+});
+
+describe('several orders at once (a consumer chunk)', () => {
+  it('creates and charges every payment, each with its own outcome and event, continuing its own trace', async () => {
+    const processor = new CountingProcessor();
+    const service = new PaymentService(processor);
+    const inputs = [newPayment('pm_card_visa'), newPayment('pm_card_chargeDeclined'), newPayment()];
+    const outcomes = await em().transactional(async (tx) => {
+      const pending = await service.createPendings(tx, inputs);
+      return service.chargeAll(
+        tx,
+        inputs.map((input, i) => ({
+          orderId: input.orderId,
+          pending: pending[i],
+          traceId: `chunk0trace${i}`,
+        })),
+      );
+    });
+
+    expect(outcomes.map((o) => [o.payment.orderId, o.payment.status, o.changed])).toEqual([
+      [inputs[0]!.orderId, 'SUCCEEDED', true],
+      [inputs[1]!.orderId, 'FAILED', true],
+      [inputs[2]!.orderId, 'SUCCEEDED', true],
+    ]);
+    expect(processor.chargeCount).toBe(3);
+    for (const [i, outcome] of outcomes.entries()) {
+      const events = await eventsOf(outcome.payment.id);
+      expect(events.map((e) => e.type)).toEqual([i === 1 ? 'payment.failed' : 'payment.succeeded']);
+      expect(events[0]!.payload).toMatchObject({
+        traceId: `chunk0trace${i}`,
+        aggregateVersion: 2,
+        data: { orderId: inputs[i]!.orderId, amount: { amount: 4598, currency: 'EUR' } },
+      });
+    }
+  });
+
+  it('leaves a payment charged before alone among new ones, and charges it no second time', async () => {
+    const processor = new CountingProcessor();
+    const service = new PaymentService(processor);
+    const earlier = newPayment();
+    const created = await service.createPending(em(), earlier);
+    await service.charge(em(), earlier.orderId);
+    const fresh = newPayment();
+    const outcomes = await em().transactional(async (tx) => {
+      const pending = await service.createPendings(tx, [earlier, fresh]);
+      return service.chargeAll(
+        tx,
+        [earlier, fresh].map((input, i) => ({ orderId: input.orderId, pending: pending[i] })),
+      );
+    });
+
+    expect(outcomes.map((o) => [o.payment.id === created.id, o.payment.status, o.changed])).toEqual(
+      [
+        [true, 'SUCCEEDED', false],
+        [false, 'SUCCEEDED', true],
+      ],
+    );
+    expect(processor.chargeCount).toBe(2);
+    expect((await eventsOf(created.id)).map((e) => e.type)).toEqual(['payment.succeeded']);
+  });
+
+  it('refuses the chunk when one order already has a payment on other terms, creating none', async () => {
+    const service = new PaymentService(new SimulatedProcessor());
+    const taken = newPayment();
+    await service.createPending(em(), taken);
+    const fresh = newPayment();
+    await expect(
+      em().transactional((tx) =>
+        service.createPendings(tx, [fresh, { ...taken, paymentMethod: 'pm_card_mastercard' }]),
+      ),
+    ).rejects.toThrow(InvalidPaymentRequest);
+    expect(await service.find(em(), fresh.orderId)).toBeNull();
   });
 });
 

@@ -30,7 +30,7 @@ export function createPaymentSubgraph(
         background: [
           createOutboxRelay(runtime),
           createConsumer(runtime, {
-            handlers: orderSagaHandlers(payments),
+            ...orderSagaHandlers(payments),
             // One payment row per order; processor calls are idempotent by key.
             eventsPerTransaction: 16,
           }),

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordEvent } from '../../../platform/events/index.js';
+import { recordEvents } from '../../../platform/events/index.js';
 import type { EventData } from '../../../platform/events/contracts.js';
 import type { Order, OrderLine, OrderStatus } from '../entities.js';
 
@@ -78,11 +78,25 @@ export async function recordLifecycleEvent(
   order: Order,
   orderLines: readonly OrderLine[],
 ): Promise<void> {
-  const event = lifecycleData(order, orderLines);
-  await recordEvent(em, {
-    type: event.type,
-    aggregateId: order.id,
-    aggregateVersion: order.version,
-    data: event.data,
-  });
+  await recordLifecycleEvents(em, [{ order, lines: orderLines }]);
+}
+
+/** `recordLifecycleEvent` for several orders in one statement, each event continuing its own trace. */
+export async function recordLifecycleEvents(
+  em: EntityManager,
+  changes: ReadonlyArray<{ order: Order; lines: readonly OrderLine[]; traceId?: string }>,
+): Promise<void> {
+  await recordEvents(
+    em,
+    changes.map(({ order, lines, traceId }) => {
+      const event = lifecycleData(order, lines);
+      return {
+        type: event.type,
+        aggregateId: order.id,
+        aggregateVersion: order.version,
+        data: event.data,
+        traceId,
+      };
+    }),
+  );
 }

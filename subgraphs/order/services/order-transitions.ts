@@ -3,7 +3,7 @@ import { executeSql } from '../../../platform/events/sql.js';
 import type { Order } from '../entities.js';
 import { findLines, updateOrders } from './order-rows.js';
 import { TRANSITIONS, transition, type OrderEvent } from './order-state-machine.js';
-import { recordLifecycleEvent } from './order-events.js';
+import { recordLifecycleEvents } from './order-events.js';
 
 export type TransitionOutcome =
   | { kind: 'applied'; order: Order }
@@ -51,7 +51,7 @@ export async function applyTransition(
     version: order.version + 1,
     updatedAt,
   };
-  await recordTransition(em, updated);
+  await recordTransitions(em, [updated]);
   return { kind: 'applied', order: updated };
 }
 
@@ -71,7 +71,7 @@ function transitionUpdate(event: OrderEvent) {
                 updated_at = ?
               FROM (VALUES ${rows.map(() => '(?::text, ?::text, ?::text)').join(', ')})
                 AS t (from_status, to_status, to_reason)
-             WHERE o.id = ? AND o.status = t.from_status`,
+             WHERE o.id IN (?) AND o.status = t.from_status`,
       values: rows.flatMap((t) => [t.from, t.to, t.reason]),
     };
     transitionUpdates.set(event, update);
@@ -92,16 +92,52 @@ export async function applyTransitionTo(
   orderId: string,
   event: OrderEvent,
 ): Promise<Order | null> {
+  const [updated] = await applyTransitionsTo(em, [{ orderId }], event);
+  return updated ?? null;
+}
+
+/** An order an event is to be applied to, and the trace its new event continues (default: the running one). */
+export interface TransitionTarget {
+  orderId: string;
+  traceId?: string;
+}
+
+/**
+ * `applyTransitionTo` for several orders at once (a consumer's chunk of one
+ * event type): one UPDATE and one outbox statement for all of them. Answers
+ * the orders that moved; the others had no transition from their status or
+ * do not exist.
+ */
+export async function applyTransitionsTo(
+  em: EntityManager,
+  targets: readonly TransitionTarget[],
+  event: OrderEvent,
+): Promise<Order[]> {
   const { sql, values } = transitionUpdate(event);
-  const [updated] = await updateOrders(em, sql, [new Date(), ...values, orderId]);
-  if (!updated) return null;
-  await recordTransition(em, updated);
+  const ids = targets.map((t) => t.orderId.toLowerCase());
+  const updated = await updateOrders(em, sql, [new Date(), ...values, ids]);
+  if (updated.length > 0) {
+    const traces = new Map(targets.map((t) => [t.orderId.toLowerCase(), t.traceId]));
+    await recordTransitions(em, updated, traces);
+  }
   return updated;
 }
 
-/** The lifecycle event of a version a transition reached. */
-async function recordTransition(em: EntityManager, order: Order): Promise<void> {
+/** The lifecycle events of the versions transitions reached, in one statement. */
+async function recordTransitions(
+  em: EntityManager,
+  orders: readonly Order[],
+  traces: ReadonlyMap<string, string | undefined> = new Map(),
+): Promise<void> {
   // Only a cancellation's event carries the lines (inventory releases by them).
-  const lines = order.status === 'CANCELLED' ? await findLines(em, [order.id]) : [];
-  await recordLifecycleEvent(em, order, lines);
+  const cancelled = orders.filter((o) => o.status === 'CANCELLED').map((o) => o.id);
+  const lines = cancelled.length > 0 ? await findLines(em, cancelled) : [];
+  await recordLifecycleEvents(
+    em,
+    orders.map((order) => ({
+      order,
+      lines: lines.filter((line) => line.orderId === order.id),
+      traceId: traces.get(order.id),
+    })),
+  );
 }

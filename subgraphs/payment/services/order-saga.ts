@@ -1,4 +1,10 @@
-import type { EventHandlers } from '../../../platform/events/index.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  traceOf,
+  type ChunkHandlers,
+  type EventEnvelope,
+  type EventHandlers,
+} from '../../../platform/events/index.js';
 import type { PaymentService } from './payments.js';
 
 /**
@@ -11,21 +17,37 @@ import type { PaymentService } from './payments.js';
  * order arrive in order, so a cancellation is handled after the charge it
  * may have to undo.
  */
-export function orderSagaHandlers(payments: PaymentService): EventHandlers {
+export function orderSagaHandlers(payments: PaymentService): {
+  handlers: EventHandlers;
+  chunkHandlers: ChunkHandlers;
+} {
+  /** Creates the orders' payments and charges them: a few statements for a whole chunk. */
+  const charge = async (events: EventEnvelope<'order.awaiting_payment'>[], em: EntityManager) => {
+    const pending = await payments.createPendings(
+      em,
+      events.map(({ data }) => ({
+        orderId: data.orderId,
+        customerId: data.customerId,
+        amount: data.total,
+        paymentMethod: data.paymentMethod,
+      })),
+    );
+    await payments.chargeAll(
+      em,
+      events.map((event, i) => ({
+        orderId: event.data.orderId,
+        pending: pending[i],
+        traceId: traceOf(event),
+      })),
+    );
+  };
   return {
-    'order.awaiting_payment': async (event, em) => {
-      const { orderId, customerId, total, paymentMethod } = event.data;
-      const pending = await payments.createPending(em, {
-        orderId,
-        customerId,
-        amount: total,
-        paymentMethod,
-      });
-      await payments.charge(em, orderId, pending);
+    handlers: {
+      'order.awaiting_payment': (event, em) => charge([event], em),
+      'order.cancelled': async (event, em) => {
+        await payments.refund(em, event.data.orderId);
+      },
     },
-
-    'order.cancelled': async (event, em) => {
-      await payments.refund(em, event.data.orderId);
-    },
+    chunkHandlers: { 'order.awaiting_payment': charge },
   };
 }

@@ -1,6 +1,7 @@
-import { TransactionPropagation, type EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { joinOrBegin } from '../../../platform/db.js';
 import { isUuid, uuidv7 } from '../../../platform/ids.js';
-import { recordEvent } from '../../../platform/events/index.js';
+import { recordEvent, recordEvents, type NewEvent } from '../../../platform/events/index.js';
 import { executeSql, queryRows } from '../../../platform/events/sql.js';
 import { findPayments } from './payment-rows.js';
 import type { Payment, PaymentStatus } from '../entities.js';
@@ -27,13 +28,6 @@ export class InvalidPaymentRequest extends Error {
 
 const MAX_AMOUNT = 2_147_483_647;
 
-/**
- * Join the caller's transaction (a Kafka handler's, which a failure rolls
- * back whole), or start one: a savepoint would add two round trips and undo
- * nothing the caller would keep.
- */
-const IN_TRANSACTION = { propagation: TransactionPropagation.REQUIRED };
-
 const amountOf = (payment: Payment): Amount => ({
   amount: payment.amount,
   currency: payment.currency,
@@ -55,32 +49,58 @@ export class PaymentService {
 
   /** Creates the order's payment as PENDING, or returns the one it already has. */
   async createPending(em: EntityManager, input: NewPayment): Promise<Payment> {
-    checkNewPayment(input);
-    const orderId = input.orderId.toLowerCase();
+    const [payment] = await this.createPendings(em, [input]);
+    return payment!;
+  }
+
+  /**
+   * `createPending` for several orders in two statements (one INSERT, one
+   * read), answering the payments in the order of `inputs`. Each order has
+   * one payment: one it already has on other terms is refused.
+   */
+  async createPendings(em: EntityManager, inputs: readonly NewPayment[]): Promise<Payment[]> {
+    for (const input of inputs) checkNewPayment(input);
+    const rows = inputs.map((input) => ({
+      ...input,
+      orderId: input.orderId.toLowerCase(),
+      customerId: input.customerId.toLowerCase(),
+    }));
     await executeSql(
       em,
       `INSERT INTO payments (id, order_id, customer_id, amount, currency, payment_method, status)
-       VALUES (?, ?, ?, ?, ?, ?, 'PENDING')
+       SELECT p.id, p.order_id, p.customer_id, p.amount, p.currency, p.payment_method, 'PENDING'
+       FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::uuid[], ARRAY[?]::uuid[], ARRAY[?]::int[],
+                   ARRAY[?]::text[], ARRAY[?]::text[])
+            AS p (id, order_id, customer_id, amount, currency, payment_method)
        ON CONFLICT (order_id) DO NOTHING`,
       [
-        uuidv7(),
-        orderId,
-        input.customerId.toLowerCase(),
-        input.amount.amount,
-        input.amount.currency,
-        input.paymentMethod,
+        rows.map(() => uuidv7()),
+        rows.map((r) => r.orderId),
+        rows.map((r) => r.customerId),
+        rows.map((r) => r.amount.amount),
+        rows.map((r) => r.amount.currency),
+        rows.map((r) => r.paymentMethod),
       ],
     );
-    const payment = await this.mustFind(em, orderId);
-    if (
-      payment.customerId !== input.customerId.toLowerCase() ||
-      payment.amount !== input.amount.amount ||
-      payment.currency !== input.amount.currency ||
-      payment.paymentMethod !== input.paymentMethod
-    ) {
-      throw new InvalidPaymentRequest(`order ${orderId} already has a payment on other terms`);
-    }
-    return payment;
+    const found = await this.byOrder(
+      em,
+      rows.map((r) => r.orderId),
+    );
+    return rows.map((input) => {
+      const payment = found.get(input.orderId);
+      if (!payment) throw new InvalidPaymentRequest(`order ${input.orderId} has no payment`);
+      if (
+        payment.customerId !== input.customerId ||
+        payment.amount !== input.amount.amount ||
+        payment.currency !== input.amount.currency ||
+        payment.paymentMethod !== input.paymentMethod
+      ) {
+        throw new InvalidPaymentRequest(
+          `order ${input.orderId} already has a payment on other terms`,
+        );
+      }
+      return payment;
+    });
   }
 
   /**
@@ -90,39 +110,93 @@ export class PaymentService {
    * just read or created it in this transaction, which spares reading it again.
    */
   async charge(em: EntityManager, orderId: string, pending?: Payment): Promise<PaymentOutcome> {
-    const payment =
-      pending?.status === 'PENDING' && pending.orderId === orderId.toLowerCase()
-        ? pending
-        : await this.mustFind(em, orderId);
-    if (payment.status !== 'PENDING') return { payment, changed: false };
-    const result = await this.processor.charge({
-      paymentId: payment.id,
-      amount: amountOf(payment),
-      paymentMethod: payment.paymentMethod,
-      idempotencyKey: `charge:${payment.id}`,
+    const [outcome] = await this.chargeAll(em, [{ orderId, pending }]);
+    return outcome!;
+  }
+
+  /**
+   * `charge` for several orders: the processor is asked for each PENDING
+   * payment (at once), then one UPDATE and one outbox statement record every
+   * outcome. Answers in the order of `charges`; each recorded event
+   * continues its charge's `traceId` (default: the running trace).
+   */
+  async chargeAll(
+    em: EntityManager,
+    charges: ReadonlyArray<{ orderId: string; pending?: Payment; traceId?: string }>,
+  ): Promise<PaymentOutcome[]> {
+    const known = (c: (typeof charges)[number]) =>
+      c.pending?.status === 'PENDING' && c.pending.orderId === c.orderId.toLowerCase()
+        ? c.pending
+        : undefined;
+    const unread = charges.filter((c) => !known(c)).map((c) => c.orderId.toLowerCase());
+    const read = unread.length > 0 ? await this.byOrder(em, unread) : new Map<string, Payment>();
+    const payments = charges.map((c) => {
+      const payment = known(c) ?? read.get(c.orderId.toLowerCase());
+      if (!payment) throw new InvalidPaymentRequest(`order ${c.orderId} has no payment`);
+      return { payment, traceId: c.traceId };
     });
+    // Each PENDING payment once, however often its order is listed.
+    const toCharge = [
+      ...new Map(
+        payments
+          .filter(({ payment }) => payment.status === 'PENDING')
+          .map((entry) => [entry.payment.id, entry]),
+      ).values(),
+    ];
+    if (toCharge.length === 0) return payments.map(({ payment }) => ({ payment, changed: false }));
+    const results = await Promise.all(
+      toCharge.map(({ payment }) =>
+        this.processor.charge({
+          paymentId: payment.id,
+          amount: amountOf(payment),
+          paymentMethod: payment.paymentMethod,
+          idempotencyKey: `charge:${payment.id}`,
+        }),
+      ),
+    );
     return em.transactional(async (tx) => {
-      const change = chargeChanges(result);
-      const moved = await this.move(tx, payment.id, 'PENDING', change);
-      if (moved === null) return { payment: await this.mustFind(tx, orderId), changed: false };
-      const base = { orderId: payment.orderId, paymentId: payment.id, amount: amountOf(payment) };
-      if (result.outcome === 'succeeded') {
-        await recordEvent(tx, {
-          type: 'payment.succeeded',
-          aggregateId: payment.id,
-          aggregateVersion: moved.version,
-          data: base,
-        });
-      } else {
-        await recordEvent(tx, {
-          type: 'payment.failed',
-          aggregateId: payment.id,
-          aggregateVersion: moved.version,
-          data: { ...base, failureReason: result.failureReason },
-        });
+      const changes = new Map(
+        toCharge.map(({ payment }, i) => [payment.id, chargeChanges(results[i]!)]),
+      );
+      const moved = await this.move(tx, 'PENDING', changes);
+      const events: NewEvent<'payment.succeeded' | 'payment.failed'>[] = [];
+      for (const { payment, traceId } of toCharge) {
+        const version = moved.get(payment.id);
+        if (version === undefined) continue;
+        const base = { orderId: payment.orderId, paymentId: payment.id, amount: amountOf(payment) };
+        const change = changes.get(payment.id)!;
+        events.push(
+          change.status === 'SUCCEEDED'
+            ? {
+                type: 'payment.succeeded',
+                aggregateId: payment.id,
+                aggregateVersion: version,
+                data: base,
+                traceId,
+              }
+            : {
+                type: 'payment.failed',
+                aggregateId: payment.id,
+                aggregateVersion: version,
+                data: { ...base, failureReason: change.failureReason! },
+                traceId,
+              },
+        );
       }
-      return { payment: { ...payment, ...change, ...moved }, changed: true };
-    }, IN_TRANSACTION);
+      await recordEvents(tx, events);
+      // Charged payments that moved on meanwhile (a concurrent charge): as they are now.
+      const stale = toCharge
+        .filter(({ payment }) => !moved.has(payment.id))
+        .map(({ payment }) => payment.orderId);
+      const now = stale.length > 0 ? await this.byOrder(tx, stale) : new Map<string, Payment>();
+      return payments.map(({ payment }) => {
+        const version = moved.get(payment.id);
+        if (version !== undefined) {
+          return { payment: { ...payment, ...changes.get(payment.id), version }, changed: true };
+        }
+        return { payment: now.get(payment.orderId) ?? payment, changed: false };
+      });
+    }, joinOrBegin());
   }
 
   /**
@@ -141,19 +215,22 @@ export class PaymentService {
       idempotencyKey: `refund:${payment.id}`,
     });
     return em.transactional(async (tx) => {
-      const moved = await this.move(tx, payment.id, 'SUCCEEDED', {
-        status: 'REFUNDED',
-        refundRef,
-      });
-      if (moved === null) return { payment: await this.mustFind(tx, orderId), changed: false };
+      const moved = await this.move(
+        tx,
+        'SUCCEEDED',
+        new Map([[payment.id, { status: 'REFUNDED', refundRef }]]),
+      );
+      const version = moved.get(payment.id);
+      if (version === undefined)
+        return { payment: await this.mustFind(tx, orderId), changed: false };
       await recordEvent(tx, {
         type: 'payment.refunded',
         aggregateId: payment.id,
-        aggregateVersion: moved.version,
+        aggregateVersion: version,
         data: { orderId: payment.orderId, paymentId: payment.id, amount: amountOf(payment) },
       });
       return { payment: await this.mustFind(tx, orderId), changed: true };
-    }, IN_TRANSACTION);
+    }, joinOrBegin());
   }
 
   async find(em: EntityManager, orderId: string): Promise<Payment | null> {
@@ -167,34 +244,46 @@ export class PaymentService {
     return payment;
   }
 
-  /** Compare-and-set of the status; the new version, or null when the payment had moved on. */
+  /** Payments by order id (lower case), on the caller's transaction. */
+  private async byOrder(em: EntityManager, orderIds: readonly string[]) {
+    const payments = await findPayments(em, 'order_id', orderIds);
+    return new Map(payments.map((payment) => [payment.orderId, payment]));
+  }
+
+  /**
+   * Compare-and-set of the status of several payments in one statement:
+   * each changes only if it is still `from`. Answers the new version of
+   * those that changed, by payment id.
+   */
   private async move(
     em: EntityManager,
-    paymentId: string,
     from: PaymentStatus,
-    to: StatusChange,
-  ): Promise<{ version: number } | null> {
-    const [row] = await queryRows<{ version: number }>(
+    changes: ReadonlyMap<string, StatusChange>,
+  ): Promise<Map<string, number>> {
+    const entries = [...changes];
+    const rows = await queryRows<{ id: string; version: number }>(
       em,
-      `UPDATE payments
-          SET status = ?,
-              failure_reason = COALESCE(?, failure_reason),
-              processor_ref = COALESCE(?, processor_ref),
-              refund_ref = COALESCE(?, refund_ref),
-              version = version + 1,
+      `UPDATE payments p
+          SET status = c.status,
+              failure_reason = COALESCE(c.failure_reason, p.failure_reason),
+              processor_ref = COALESCE(c.processor_ref, p.processor_ref),
+              refund_ref = COALESCE(c.refund_ref, p.refund_ref),
+              version = p.version + 1,
               updated_at = now()
-        WHERE id = ? AND status = ?
-        RETURNING version`,
+         FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::text[], ARRAY[?]::text[], ARRAY[?]::text[],
+                     ARRAY[?]::text[]) AS c (id, status, failure_reason, processor_ref, refund_ref)
+        WHERE p.id = c.id AND p.status = ?
+        RETURNING p.id::text, p.version`,
       [
-        to.status,
-        to.failureReason ?? null,
-        to.processorRef ?? null,
-        to.refundRef ?? null,
-        paymentId,
+        entries.map(([id]) => id),
+        entries.map(([, to]) => to.status),
+        entries.map(([, to]) => to.failureReason ?? null),
+        entries.map(([, to]) => to.processorRef ?? null),
+        entries.map(([, to]) => to.refundRef ?? null),
         from,
       ],
     );
-    return row ? { version: row.version } : null;
+    return new Map(rows.map((row) => [row.id, row.version]));
   }
 }
 

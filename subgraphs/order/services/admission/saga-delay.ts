@@ -64,17 +64,43 @@ export class SagaDelay {
 }
 
 type Handler = (event: EventEnvelope, em: EntityManager) => Promise<void>;
+type ChunkHandler = (events: EventEnvelope[], em: EntityManager) => Promise<void>;
 
-/** The same handlers, each reporting its event's age to `delay` before it runs. */
-export function observingDelay<H extends object>(handlers: H, delay: SagaDelay): H {
-  return Object.fromEntries(
-    Object.entries(handlers as Record<string, Handler>).map(([type, handler]) => [
+interface SagaHandlers<H, C> {
+  handlers: H;
+  chunkHandlers: C;
+}
+
+function observe(delay: SagaDelay, event: EventEnvelope): void {
+  const occurredAt = Date.parse(event.occurredAt);
+  if (Number.isFinite(occurredAt)) delay.observe(occurredAt);
+}
+
+/** The same handlers, each reporting its events' ages to `delay` before it runs. */
+export function observingDelay<H extends object, C extends object>(
+  saga: SagaHandlers<H, C>,
+  delay: SagaDelay,
+): SagaHandlers<H, C> {
+  const handlers = Object.entries(saga.handlers as Record<string, Handler>).map(
+    ([type, handler]) => [
       type,
       (event: EventEnvelope, em: EntityManager) => {
-        const occurredAt = Date.parse(event.occurredAt);
-        if (Number.isFinite(occurredAt)) delay.observe(occurredAt);
+        observe(delay, event);
         return handler(event, em);
       },
-    ]),
-  ) as H;
+    ],
+  );
+  const chunkHandlers = Object.entries(saga.chunkHandlers as Record<string, ChunkHandler>).map(
+    ([type, handler]) => [
+      type,
+      (events: EventEnvelope[], em: EntityManager) => {
+        for (const event of events) observe(delay, event);
+        return handler(events, em);
+      },
+    ],
+  );
+  return {
+    handlers: Object.fromEntries(handlers) as H,
+    chunkHandlers: Object.fromEntries(chunkHandlers) as C,
+  };
 }
