@@ -12,6 +12,12 @@ export function uuidv7(now = Date.now()): string {
   return formatUuid(bytes);
 }
 
+/** When a UUID v7 was made (ms since the epoch), or null for any other id. */
+export function uuidv7Time(id: string): number | null {
+  if (!isUuid(id) || id[14] !== '7') return null;
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {

@@ -180,20 +180,26 @@ describe('adjustStock', () => {
 
   it('answers NOT_FOUND for an unknown product after waiting for the catalogue', async () => {
     const started = Date.now();
-    const result = await adjust(uuidv7(), 5);
+    // Made an hour ago: not one the catalogue could have just created.
+    const result = await adjust(uuidv7(Date.now() - 3_600_000), 5);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    expect(Date.now() - started).toBeLessThan(4_000);
     expect(result.data?.adjustStock.userErrors).toEqual([
       { code: 'NOT_FOUND', field: ['productId'], message: expect.any(String) },
     ]);
   });
 
-  it('waits for a product the catalogue announces while the request is in flight', async () => {
-    const productId = uuidv7();
-    const pending = adjust(productId, 4);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await applyCatalogProduct(running.runtime.orm.em.fork(), { productId, active: true });
-    expect((await pending).data?.adjustStock.product?.inventory.onHand).toBe(4);
-  });
+  // 2.5 s is past the wait for an id that is not new: only a product made moments ago waits that long.
+  it.each([300, 2_500])(
+    'waits for a product made moments ago that the catalogue announces %i ms into the request',
+    async (afterMs) => {
+      const productId = uuidv7();
+      const pending = adjust(productId, 4);
+      await new Promise((resolve) => setTimeout(resolve, afterMs));
+      await applyCatalogProduct(running.runtime.orm.em.fork(), { productId, active: true });
+      expect((await pending).data?.adjustStock.product?.inventory.onHand).toBe(4);
+    },
+  );
 
   it('never takes onHand below reserved under concurrent bookings', async () => {
     const productId = await knownProduct(10);

@@ -157,7 +157,8 @@ describe('placeOrder refusals', () => {
 
   it('answers PRODUCT_UNAVAILABLE for an unknown product after waiting briefly for the projection', async () => {
     const started = Date.now();
-    const res = await place(orderInput([{ productId: uuidv7() }]));
+    // Made an hour ago: not one the catalogue could have just created.
+    const res = await place(orderInput([{ productId: uuidv7(Date.now() - 3_600_000) }]));
     expect(res.data?.placeOrder.userErrors).toEqual([
       {
         code: 'PRODUCT_UNAVAILABLE',
@@ -189,6 +190,20 @@ describe('placeOrder refusals', () => {
     const res = await pending;
     expect(res.data?.placeOrder.userErrors).toEqual([]);
     expect(res.data?.placeOrder.order?.total.amount).toBe(777);
+  });
+
+  it('waits for new products without holding up other orders (no admission slot while it waits)', async () => {
+    // More than ORDER_PLACE_CONCURRENCY (6) orders naming products made moments ago that never arrive.
+    const waiting = Array.from({ length: 8 }, () => place(orderInput([{ productId: uuidv7() }])));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const known = await seedProduct(service, { price: 910 });
+    const started = Date.now();
+    const res = await place(orderInput([{ productId: known }]));
+    expect(res.data?.placeOrder.order?.total.amount).toBe(910);
+    expect(Date.now() - started).toBeLessThan(2_500);
+    for (const unknown of await Promise.all(waiting)) {
+      expect(unknown.data?.placeOrder.userErrors).toMatchObject([{ code: 'PRODUCT_UNAVAILABLE' }]);
+    }
   });
 
   it('refuses lines priced in different currencies with VALIDATION on items', async () => {

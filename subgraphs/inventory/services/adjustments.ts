@@ -1,10 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, type UserError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/ids.js';
 import { recordEvent } from '../../../platform/events/index.js';
-import { queryRows } from '../../../platform/events/sql.js';
+import { queryRows, queryRowsByIds } from '../../../platform/events/sql.js';
+import {
+  DEFAULT_PROJECTION_WAIT,
+  readProjection,
+  type ProjectionWait,
+} from '../../../platform/projection-wait.js';
 import type { RequestContext } from '../../../platform/subgraph.js';
 import { findStockLevel, fromRow, type StockLevel, type StockRow } from './stock-levels.js';
 
@@ -12,19 +16,6 @@ import { findStockLevel, fromRow, type StockLevel, type StockRow } from './stock
 export const MAX_DELTA = 1_000_000;
 /** Keeps `on_hand` far from the int4 limit however many bookings add up. */
 export const MAX_ON_HAND = 1_000_000_000;
-
-export interface AdjustmentSettings {
-  /**
-   * How long to wait for a product the catalogue has just created (decision
-   * record 6): the product subgraph announces it with product.created, which
-   * reaches this service through the outbox and Kafka a moment later. Known
-   * products never wait; unknown ones answer NOT_FOUND after this long.
-   */
-  unknownProductGraceMs: number;
-  pollIntervalMs: number;
-}
-
-const DEFAULT_SETTINGS: AdjustmentSettings = { unknownProductGraceMs: 1_500, pollIntervalMs: 100 };
 
 const deltaSchema = z
   .number()
@@ -42,11 +33,13 @@ const notFound = () => new DomainError('NOT_FOUND', 'No product with this id', [
 
 /** Back-office stock bookings: `onHand += delta`, never below what orders hold. */
 export class StockAdjustmentService {
-  private readonly settings: AdjustmentSettings;
-
-  constructor(settings: Partial<AdjustmentSettings> = {}) {
-    this.settings = { ...DEFAULT_SETTINGS, ...settings };
-  }
+  /**
+   * How long to wait for a product the catalogue has just created (decision
+   * 6): the product subgraph announces it with product.created, which reaches
+   * this service through the outbox and Kafka a moment later. Known products
+   * never wait; unknown ones answer NOT_FOUND after the wait.
+   */
+  constructor(private readonly unknownProductWait: ProjectionWait = DEFAULT_PROJECTION_WAIT) {}
 
   /** Applies the booking and records `inventory.adjusted` in the same transaction. */
   async adjust(ctx: RequestContext, input: AdjustStockInput): Promise<StockLevel> {
@@ -91,17 +84,21 @@ export class StockAdjustmentService {
     });
   }
 
-  /** Polls for the product's stock row until it exists or the grace period is over. */
+  /** Whether the product has a stock row, waiting a bounded time for a new one. */
   private async awaitKnownProduct(em: EntityManager, productId: string): Promise<boolean> {
-    const deadline = Date.now() + this.settings.unknownProductGraceMs;
-    for (;;) {
-      const [known] = await queryRows(em, 'SELECT 1 FROM stock_items WHERE product_id = ?', [
-        productId,
-      ]);
-      if (known) return true;
-      if (Date.now() >= deadline) return false;
-      await sleep(this.settings.pollIntervalMs);
-    }
+    const known = await readProjection(
+      [productId],
+      async (ids) => {
+        const rows = await queryRowsByIds<{ product_id: string }>(
+          em,
+          'SELECT product_id FROM stock_items WHERE product_id IN (?)',
+          ids,
+        );
+        return new Map(rows.map((row) => [row.product_id, true]));
+      },
+      this.unknownProductWait,
+    );
+    return known.has(productId);
   }
 }
 

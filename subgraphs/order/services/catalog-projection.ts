@@ -1,7 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '../../../platform/events/contracts.js';
 import { executeSql, queryRowsByIds, rowDate } from '../../../platform/events/sql.js';
+import {
+  DEFAULT_PROJECTION_WAIT,
+  readProjection,
+  type ProjectionWait,
+} from '../../../platform/projection-wait.js';
 import type { CatalogProduct } from '../entities.js';
 
 type ProductEvent = EventEnvelope<'product.created' | 'product.updated' | 'product.archived'>;
@@ -57,24 +61,7 @@ export const catalogHandlers = {
   },
 };
 
-export interface CatalogWait {
-  /** How long to keep re-reading for ids the projection does not know yet. */
-  maxWaitMs: number;
-  pollMs: number;
-}
-
-export const DEFAULT_CATALOG_WAIT: CatalogWait = { maxWaitMs: 1_500, pollMs: 100 };
-
-/**
- * The projection's rows for these products, by id.
- *
- * Read-your-writes bridge (docs/decisions/0006): a product an admin created a
- * moment ago reaches this projection through the outbox, Kafka and our
- * consumer, typically within tens of milliseconds. An id the projection does
- * not know yet is therefore re-read for a short, bounded time before it counts
- * as unknown. Known ids (archived ones included) never wait, and there is
- * never a synchronous call to the product subgraph.
- */
+/** The projection's rows for these products, by id. */
 async function findCatalogProducts(
   em: EntityManager,
   productIds: readonly string[],
@@ -108,21 +95,21 @@ interface CatalogRow {
   updated_at: string | Date;
 }
 
-export async function readCatalog(
+/**
+ * The projection's rows for these products, by id, waiting a bounded time
+ * for ids it does not know yet (a product created a moment ago: decision 6).
+ * Known ids (archived ones included) never wait, and there is never a
+ * synchronous call to the product subgraph.
+ */
+export function readCatalog(
   em: EntityManager,
   productIds: readonly string[],
-  wait: CatalogWait = DEFAULT_CATALOG_WAIT,
+  wait: ProjectionWait = DEFAULT_PROJECTION_WAIT,
 ): Promise<Map<string, CatalogProduct>> {
-  const found = new Map<string, CatalogProduct>();
-  const deadline = Date.now() + wait.maxWaitMs;
-  let missing = [...new Set(productIds)];
-  for (;;) {
-    // Plain SQL, like the writes above: every poll sees the database as it is.
-    for (const product of await findCatalogProducts(em, missing)) {
-      found.set(product.productId, product);
-    }
-    missing = missing.filter((id) => !found.has(id));
-    if (missing.length === 0 || Date.now() + wait.pollMs > deadline) return found;
-    await sleep(wait.pollMs);
-  }
+  // Plain SQL, like the writes above: every poll sees the database as it is.
+  return readProjection(
+    productIds,
+    async (ids) => new Map((await findCatalogProducts(em, ids)).map((p) => [p.productId, p])),
+    wait,
+  );
 }

@@ -3,7 +3,8 @@ import { DomainError, unauthenticated } from '../../../platform/errors.js';
 import { isUuid, uuidv7 } from '../../../platform/ids.js';
 import type { RequestContext } from '../../../platform/subgraph.js';
 import { OrderLineSchema, OrderSchema, type Order, type OrderLine } from '../entities.js';
-import { readCatalog, DEFAULT_CATALOG_WAIT, type CatalogWait } from './catalog-projection.js';
+import { DEFAULT_PROJECTION_WAIT, type ProjectionWait } from '../../../platform/projection-wait.js';
+import { readCatalog } from './catalog-projection.js';
 import { parsePlaceOrderInput, requestFingerprint, type PlaceOrderRequest } from './order-input.js';
 import { recordLifecycleEvent } from './order-events.js';
 import { findOrderByKey } from './order-rows.js';
@@ -13,9 +14,17 @@ import type { OrderAdmission } from './admission/order-admission.js';
 export interface PlaceOrderSettings {
   /** How long an order may wait for stock and payment before it expires. */
   orderTtlMs: number;
-  catalogWait?: CatalogWait;
+  catalogWait?: ProjectionWait;
   /** Refuses new orders while the saga is behind; without it every order is admitted. */
   admission?: OrderAdmission;
+}
+
+/** Inside an admission slot the catalogue is read once, without waiting. */
+const NO_WAIT: ProjectionWait = { ...DEFAULT_PROJECTION_WAIT, recentIdMs: 0, otherIdMs: 0 };
+
+/** Products of the order the projection does not know (yet): wait outside the slot, then again. */
+class ProductsNotYetKnown extends Error {
+  override name = 'ProductsNotYetKnown';
 }
 
 /**
@@ -30,16 +39,36 @@ export class PlaceOrderService {
     const customerId = ctx.identity?.userId;
     if (!customerId || !isUuid(customerId)) throw unauthenticated('Sign in to place an order');
     const request = parsePlaceOrderInput(rawInput);
-    // After the checks that cost nothing, before the first read: a refused order changed nothing.
+    try {
+      return await this.admit(ctx, customerId, request, true);
+    } catch (err) {
+      if (!(err instanceof ProductsNotYetKnown)) throw err;
+    }
+    // A product created a moment ago may still be on its way to the
+    // projection (decision 6). Waiting for it in an admission slot would let
+    // requests naming ids that never arrive hold the slots for the whole wait.
+    const productIds = request.items.map((i) => i.productId);
+    await readCatalog(ctx.em, productIds, this.settings.catalogWait);
+    return this.admit(ctx, customerId, request, false);
+  }
+
+  /** After the checks that cost nothing, before the first read: a refused order changed nothing. */
+  private admit(
+    ctx: RequestContext,
+    customerId: string,
+    request: PlaceOrderRequest,
+    firstTry: boolean,
+  ): Promise<Order> {
     const { admission } = this.settings;
-    if (!admission) return this.admitted(ctx, customerId, request);
-    return admission.run(() => this.admitted(ctx, customerId, request));
+    const place = () => this.admitted(ctx, customerId, request, firstTry);
+    return admission ? admission.run(place) : place();
   }
 
   private async admitted(
     ctx: RequestContext,
     customerId: string,
     request: PlaceOrderRequest,
+    firstTry: boolean,
   ): Promise<Order> {
     const fingerprint = requestFingerprint(request);
 
@@ -48,13 +77,12 @@ export class PlaceOrderService {
     // its order even if prices or availability changed since.
     let priced: PricedOrder;
     try {
-      const catalog = await readCatalog(
-        ctx.em,
-        request.items.map((i) => i.productId),
-        this.settings.catalogWait ?? DEFAULT_CATALOG_WAIT,
-      );
+      const productIds = request.items.map((i) => i.productId);
+      const catalog = await readCatalog(ctx.em, productIds, NO_WAIT);
+      if (firstTry && productIds.some((id) => !catalog.has(id))) throw new ProductsNotYetKnown();
       priced = priceOrder(request.items, catalog);
     } catch (err) {
+      if (err instanceof ProductsNotYetKnown) throw err;
       const earlier = await findOrderByKey(ctx.em, customerId, request.idempotencyKey);
       if (earlier) return sameRequestOrRefuse(earlier, fingerprint);
       throw err;
