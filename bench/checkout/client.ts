@@ -60,12 +60,25 @@ export class GatewayClient {
     return { status: res.statusCode, data: body.data, errors: body.errors };
   }
 
-  /** Like request, for set-up steps that must succeed: throws with what came back otherwise. */
+  /**
+   * Like request, for set-up steps that must succeed: throws with what came
+   * back otherwise. A request the stack refused with RATE_LIMITED (nothing
+   * done; a starved machine sheds load, decision 23) is sent again after its
+   * `retryAfter`, as a client should.
+   */
   async must<T, V>(document: TypedDocumentNode<T, V>, variables: V, token?: string): Promise<T> {
-    const { status, data, errors } = await this.request(document, variables, token);
-    if (!data || errors?.length) {
-      throw new Error(`gateway answered ${status}: ${JSON.stringify(errors ?? data)}`);
+    for (let attempt = 1; ; attempt++) {
+      const { status, data, errors } = await this.request(document, variables, token);
+      const limited = errors?.find((e) => e.extensions?.code === 'RATE_LIMITED');
+      if (limited && attempt < 30) {
+        const seconds = Math.max(1, Number(limited.extensions?.retryAfter ?? 1));
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        continue;
+      }
+      if (!data || errors?.length) {
+        throw new Error(`gateway answered ${status}: ${JSON.stringify(errors ?? data)}`);
+      }
+      return data;
     }
-    return data;
   }
 }

@@ -56,8 +56,10 @@ async function untilKnown<T extends { userErrors: { code: string }[] }>(
 
 /**
  * Sends again (same request, so the same idempotencyKey) after the hinted
- * `retryAfter` while the stack sheds load with RATE_LIMITED: seeding a
- * thousand orders on two cores can outrun the saga (decision 14).
+ * `retryAfter` while the stack sheds load with RATE_LIMITED, as a client
+ * should: seeding a thousand orders on two cores can outrun the saga
+ * (decision 14), and on a starved machine the gateway itself sheds any
+ * request (decision 23). A refused request changed nothing.
  */
 async function admitted<T>(send: () => Promise<GqlResult<T>>): Promise<GqlResult<T>> {
   for (let attempt = 1; ; attempt++) {
@@ -69,7 +71,7 @@ async function admitted<T>(send: () => Promise<GqlResult<T>>): Promise<GqlResult
 }
 
 async function adminToken(url: string, email: string, password: string): Promise<string> {
-  const result = await gql(LogInDocument, { input: { email, password } }, { url });
+  const result = await admitted(() => gql(LogInDocument, { input: { email, password } }, { url }));
   return must('admin logIn', result, result.data?.logIn.accessToken);
 }
 
@@ -77,27 +79,27 @@ async function createProducts(url: string, admin: string, count: number): Promis
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const sku = `OPS-${i.toString().padStart(3, '0')}-${randomUUID().slice(0, 6)}`.toUpperCase();
-    const result = await gql(
-      CreateProductDocument,
-      {
-        input: {
-          sku,
-          name: `Bench product ${i.toString().padStart(3, '0')}`,
-          description: 'Made by the operations benchmark.',
-          category: CATEGORIES[i % CATEGORIES.length]!,
-          price: { amount: 500 + 37 * i, currency: 'EUR' },
+    const result = await admitted(() =>
+      gql(
+        CreateProductDocument,
+        {
+          input: {
+            sku,
+            name: `Bench product ${i.toString().padStart(3, '0')}`,
+            description: 'Made by the operations benchmark.',
+            category: CATEGORIES[i % CATEGORIES.length]!,
+            price: { amount: 500 + 37 * i, currency: 'EUR' },
+          },
         },
-      },
-      { url, token: admin },
+        { url, token: admin },
+      ),
     );
     ids.push(must(`createProduct ${sku}`, result, result.data?.createProduct.product?.id));
   }
   for (const productId of ids) {
     await untilKnown('adjustStock', ['NOT_FOUND'], async () => {
-      const result = await gql(
-        AdjustStockDocument,
-        { input: { productId, delta: 100_000 } },
-        { url, token: admin },
+      const result = await admitted(() =>
+        gql(AdjustStockDocument, { input: { productId, delta: 100_000 } }, { url, token: admin }),
       );
       return { ...result, payload: result.data?.adjustStock };
     });
@@ -107,10 +109,12 @@ async function createProducts(url: string, admin: string, count: number): Promis
 
 async function signUp(url: string): Promise<string> {
   const email = `ops-${randomUUID().slice(0, 8)}@example.com`;
-  const result = await gql(
-    SignUpDocument,
-    { input: { email, password: 'correct-horse-battery', name: 'Bench Customer' } },
-    { url },
+  const result = await admitted(() =>
+    gql(
+      SignUpDocument,
+      { input: { email, password: 'correct-horse-battery', name: 'Bench Customer' } },
+      { url },
+    ),
   );
   return must('signUp', result, result.data?.signUp.accessToken);
 }
@@ -158,7 +162,7 @@ async function placeOrders(
 async function confirmed(url: string, token: string, orderIds: string[]): Promise<void> {
   for (const id of orderIds) {
     for (let tries = 0; ; tries++) {
-      const result = await gql(OrderDetailDocument, { id }, { url, token });
+      const result = await admitted(() => gql(OrderDetailDocument, { id }, { url, token }));
       const status = result.data?.order?.status;
       if (status === 'CONFIRMED') break;
       if (tries > 600 || status === 'CANCELLED') {
