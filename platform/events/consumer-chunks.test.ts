@@ -15,7 +15,8 @@ import { createTestBed, waitUntil, type TestBed } from './test-support.js';
  * handler fails is rolled back and handled one event at a time. With a chunk
  * handler (`chunkHandlers`), the events of a chunk that all have keys of
  * their own reach it together; events sharing a key still go one by one, in
- * order.
+ * order. A chunk locker (`lockChunk`) sees a chunk's new events before any
+ * of its handlers.
  */
 
 class EffectsTable extends Migration {
@@ -36,6 +37,13 @@ const calls = new Map<string, number>();
 /** Sizes of the chunks the chunk handler was given, and the orders whose chunk is to fail. */
 const chunkSizes: number[] = [];
 const failChunksWith = new Set<string>();
+/** What the chunk locker and the chunk handler saw, in the order they ran, with their transaction. */
+const chunkLog: string[] = [];
+const logChunk = async (step: string, events: Rejected[], em: Parameters<typeof queryRows>[0]) => {
+  const [row] = await queryRows<{ tx: string }>(em, 'SELECT txid_current()::text AS tx');
+  const ids = events.map((e) => e.data.orderId).sort();
+  chunkLog.push(`${step} ${row!.tx} ${ids.join(',')}`);
+};
 
 function reserved(orderId: string): NewEvent<'inventory.reserved'> {
   return {
@@ -101,12 +109,14 @@ function startChunkConsumer(): Promise<void> {
     chunkHandlers: {
       'inventory.rejected': async (events, em) => {
         chunkSizes.push(events.length);
+        await logChunk('handle', events, em);
         for (const event of events) await record(em, event.data.orderId, 'chunk');
         if (events.some((e) => failChunksWith.has(e.data.orderId))) {
           throw new Error('simulated chunk failure');
         }
       },
     },
+    lockChunk: (events, em) => logChunk('lock', events as Rejected[], em),
   });
   return chunkConsumer.start();
 }
@@ -197,6 +207,12 @@ describe('event consumer with a chunk handler', () => {
     expect(Math.max(...chunkSizes)).toBeGreaterThan(1);
     expect(rows.filter((r) => r.via === 'chunk').length).toBeGreaterThan(1);
     expect(chunkConsumer!.stats()).toMatchObject({ handled: 8, duplicates: 1 });
+    // The locker saw each chunk's new events first, in the chunk's transaction.
+    const handled = chunkLog.filter((line) => line.startsWith('handle'));
+    expect(handled.length).toBeGreaterThan(0);
+    for (const line of handled) {
+      expect(chunkLog[chunkLog.indexOf(line) - 1]).toBe(line.replace('handle', 'lock'));
+    }
   });
 
   it('hands events that share a key to the event handler one by one, in order', async () => {

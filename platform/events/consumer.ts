@@ -37,6 +37,9 @@ export type EventHandler<T extends EventType> = (
 
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
 
+/** Takes the row locks a chunk's handlers will take (ConsumerOptions.lockChunk). */
+export type ChunkLocker = (events: EventEnvelope[], em: EntityManager) => Promise<void>;
+
 /**
  * Handles several events of one type in one go, inside the transaction of
  * their chunk (see `eventsPerTransaction`): the same effect as the type's
@@ -75,10 +78,10 @@ export interface ConsumerOptions {
    * handler fails, that transaction rolls back and its events are handled
    * one by one, each with its retries. Default 1. Only for handlers whose
    * every effect is in the database or idempotent outside it (a rollback
-   * makes them run again), and whose row locks seldom meet another chunk's:
-   * a chunk holds its locks until it commits, and a deadlock costs the
-   * detection timeout before the events go one by one (not for stock rows,
-   * which every order takes).
+   * makes them run again), and whose row locks seldom meet another chunk's
+   * or are taken first by a chunk locker (`lockChunk`): a chunk holds its
+   * locks until it commits, and a deadlock costs the detection timeout
+   * before the events go one by one.
    */
   eventsPerTransaction?: number;
   /**
@@ -87,6 +90,17 @@ export interface ConsumerOptions {
    * is still required: it handles events alone (a chunk of one, retries).
    */
   chunkHandlers?: ChunkHandlers;
+  /**
+   * For handlers that lock shared rows (only with eventsPerTransaction > 1):
+   * takes, before a chunk's handlers run, every lock they will take, in one
+   * statement and one order. Handlers that each lock in sorted order are
+   * safe alone, but a chunk runs several in one transaction: it would hold
+   * one handler's locks while waiting for the next one's, and two chunks
+   * doing so could deadlock (then wait out the detection timeout and go one
+   * by one). Given the chunk's new events; the handlers' own locks are then
+   * already held.
+   */
+  lockChunk?: ChunkLocker;
 }
 
 export interface EventConsumer extends BackgroundTask {
@@ -163,6 +177,7 @@ export function createConsumer(
     logger,
     handlerFor,
     chunkHandlerFor,
+    lockChunk: options.lockChunk,
     counts,
     maxAttempts,
     firstRetryDelayMs,

@@ -59,6 +59,8 @@ export interface HandlingOptions {
   handlerFor(type: EventType): AnyHandler | undefined;
   /** A handler for several events of the type at once, if the consumer has one. */
   chunkHandlerFor(type: EventType): AnyChunkHandler | undefined;
+  /** Takes a chunk's row locks before its handlers run (ConsumerOptions.lockChunk). */
+  lockChunk?: (events: EventEnvelope[], em: EntityManager) => Promise<void>;
   /** Updated as messages are handled. */
   counts: ConsumerStats;
   maxAttempts: number;
@@ -90,6 +92,7 @@ export function createEventHandling(options: HandlingOptions) {
     logger,
     handlerFor,
     chunkHandlerFor,
+    lockChunk,
     counts,
     maxAttempts,
     firstRetryDelayMs,
@@ -161,6 +164,12 @@ export function createEventHandling(options: HandlingOptions) {
         );
         // delete: an event delivered twice in one batch is handled once.
         const fresh = work.filter((w) => claimed.delete(w.event.id.toLowerCase()));
+        if (lockChunk && fresh.length > 1) {
+          await lockChunk(
+            fresh.map((w) => w.event),
+            tx,
+          );
+        }
         for (const group of groupsOf(fresh)) {
           const em = tx.fork({ keepTransactionContext: true });
           if (group.chunkHandler) {

@@ -21,6 +21,7 @@ export {
   type ConsumerOptions,
   type ChunkHandler,
   type ChunkHandlers,
+  type ChunkLocker,
   type ConsumerStats,
   type EventConsumer,
   type EventHandler,
