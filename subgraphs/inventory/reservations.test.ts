@@ -6,15 +6,16 @@ import { uuidv7 } from '../../platform/ids.js';
 import { buildEnvelope, queryRows } from '../../platform/events/index.js';
 import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
+import { InvalidReservationRequest, reserveAll, reserveMany } from './services/reservations.js';
 import {
   commit,
-  InvalidReservationRequest,
+  commitMany,
   release,
-  reserveAll,
   returnStock,
   undoForCancelledOrder,
-} from './services/reservations.js';
-import { orderSagaHandlers } from './services/order-saga.js';
+} from './services/settlements.js';
+import { lockStockForEvents } from './services/stock-locks.js';
+import { orderSaga } from './services/order-saga.js';
 
 /** The stock primitives against a real PostgreSQL, each call on its own connection. */
 
@@ -237,7 +238,7 @@ describe('order saga handlers', () => {
     data: Parameters<typeof buildEnvelope<T>>[0]['data'],
   ) {
     const event = buildEnvelope({ type, aggregateId: uuidv7(), aggregateVersion: 1, data });
-    const handler = orderSagaHandlers[type] as (e: typeof event, em: unknown) => Promise<void>;
+    const handler = orderSaga.handlers[type] as (e: typeof event, em: unknown) => Promise<void>;
     await em().transactional((tx) => handler(event, tx));
   }
 
@@ -308,5 +309,138 @@ describe('order saga handlers', () => {
       'inventory.released',
     ]);
     expect(await stockOf(productId)).toEqual({ onHand: 2, reserved: 0 });
+  });
+});
+
+describe('orders reserved and committed together (a consumer chunk)', () => {
+  const unitPrice = { amount: 100, currency: 'EUR' };
+  const placed = (productIds: string[]) => {
+    const orderId = uuidv7();
+    return buildEnvelope({
+      type: 'order.placed',
+      aggregateId: orderId,
+      aggregateVersion: 1,
+      data: {
+        orderId,
+        customerId: uuidv7(),
+        status: 'PENDING',
+        statusReason: null,
+        version: 1,
+        items: productIds.map((productId) => ({ productId, quantity: 1, unitPrice })),
+        total: { amount: 100 * productIds.length, currency: 'EUR' },
+        paymentMethod: 'pm_card_visa',
+      },
+    });
+  };
+  const confirmed = (orderId: string) =>
+    buildEnvelope({
+      type: 'order.confirmed',
+      aggregateId: orderId,
+      aggregateVersion: 3,
+      data: { orderId, customerId: uuidv7(), status: 'CONFIRMED', statusReason: null, version: 3 },
+    });
+
+  it('serves the orders in the order given, each against the stock the ones before it left', async () => {
+    const productId = await productWithStock(5);
+    const requests = [3, 3, 2].map((quantity) => ({
+      orderId: uuidv7(),
+      lines: [{ productId, quantity }],
+    }));
+    const outcomes = await reserveMany(em(), requests);
+    expect(outcomes.map((o) => [o.orderId, o.status, o.changed])).toEqual([
+      [requests[0]!.orderId, 'RESERVED', true],
+      [requests[1]!.orderId, 'REJECTED', true],
+      [requests[2]!.orderId, 'RESERVED', true],
+    ]);
+    expect(outcomes[1]!.shortages).toEqual([{ productId, requested: 3, available: 2 }]);
+    expect(await stockOf(productId)).toEqual({ onHand: 5, reserved: 5 });
+
+    // Asked again: the same answers, nothing changed.
+    const again = await reserveMany(em(), requests);
+    expect(again.map((o) => [o.status, o.changed])).toEqual([
+      ['RESERVED', false],
+      ['REJECTED', false],
+      ['RESERVED', false],
+    ]);
+    expect(again[1]!.shortages).toEqual([{ productId, requested: 3, available: 2 }]);
+    expect(await stockOf(productId)).toEqual({ onHand: 5, reserved: 5 });
+  });
+
+  it('commits several orders at once, each once, and leaves an unknown order alone', async () => {
+    const [a, b] = [await productWithStock(5), await productWithStock(5)];
+    const first = {
+      orderId: uuidv7(),
+      lines: [
+        { productId: a, quantity: 2 },
+        { productId: b, quantity: 1 },
+      ],
+    };
+    const second = { orderId: uuidv7(), lines: [{ productId: a, quantity: 1 }] };
+    await reserveMany(em(), [first, second]);
+    const unknown = uuidv7();
+
+    const outcomes = await commitMany(em(), [first.orderId, second.orderId, unknown]);
+    expect(outcomes.map((o) => [o.orderId, o.status, o.changed])).toEqual([
+      [first.orderId, 'COMMITTED', true],
+      [second.orderId, 'COMMITTED', true],
+      [unknown, null, false],
+    ]);
+    expect(await stockOf(a)).toEqual({ onHand: 2, reserved: 0 });
+    expect(await stockOf(b)).toEqual({ onHand: 4, reserved: 0 });
+
+    const again = await commitMany(em(), [second.orderId, first.orderId]);
+    expect(again.map((o) => [o.status, o.changed])).toEqual([
+      ['COMMITTED', false],
+      ['COMMITTED', false],
+    ]);
+    expect(await stockOf(a)).toEqual({ onHand: 2, reserved: 0 });
+  });
+
+  it('neither deadlocks nor oversells when chunks reserve one product while committing another', async () => {
+    const products = [await productWithStock(20), await productWithStock(20)];
+    // Orders already reserved, 8 of each product: the chunks commit them.
+    const earlier = products.map((productId) =>
+      Array.from({ length: 8 }, () => placed([productId])),
+    );
+    await em().transactional((tx) => orderSaga.chunkHandlers['order.placed']!(earlier.flat(), tx));
+    // Chunk c reserves product c % 2 and commits orders of the other one: a
+    // chunk reserving A then committing B meets one reserving B then
+    // committing A, the two-step locking that deadlocks without the locker.
+    const chunks = Array.from({ length: 8 }, (_, c) => ({
+      placed: Array.from({ length: 4 }, () => placed([products[c % 2]!])),
+      confirmed: earlier[(c + 1) % 2]!.slice(Math.floor(c / 2) * 2, Math.floor(c / 2) * 2 + 2).map(
+        (e) => confirmed(e.data.orderId),
+      ),
+    }));
+    const results = await Promise.allSettled(
+      chunks.map((chunk) =>
+        em().transactional(async (tx) => {
+          await lockStockForEvents([...chunk.placed, ...chunk.confirmed], tx);
+          await orderSaga.chunkHandlers['order.placed']!(chunk.placed, tx);
+          await orderSaga.chunkHandlers['order.confirmed']!(chunk.confirmed, tx);
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+
+    // Every unit is accounted for: committed ones left the warehouse, reserved ones are held.
+    const all = [...earlier.flat(), ...chunks.flatMap((c) => c.placed)];
+    const statuses = await queryRows<{ order_id: string; status: string }>(
+      em(),
+      'SELECT order_id::text, status FROM reservations WHERE order_id IN (?)',
+      [all.map((e) => e.data.orderId)],
+    );
+    const statusOf = new Map(statuses.map((r) => [r.order_id, r.status]));
+    for (const productId of products) {
+      const holding = all.filter((e) => e.data.items.some((l) => l.productId === productId));
+      const count = (status: string) =>
+        holding.filter((e) => statusOf.get(e.data.orderId) === status).length;
+      expect(await stockOf(productId)).toEqual({
+        onHand: 20 - count('COMMITTED'),
+        reserved: count('RESERVED'),
+      });
+    }
+    expect(statuses.filter((r) => r.status === 'COMMITTED')).toHaveLength(16);
+    expect(statuses.filter((r) => r.status === 'REJECTED').length).toBeGreaterThan(0);
   });
 });

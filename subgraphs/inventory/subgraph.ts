@@ -5,7 +5,8 @@ import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
 import { StockAdjustmentService } from './services/adjustments.js';
 import { catalogHandlers } from './services/catalog.js';
-import { orderSagaHandlers } from './services/order-saga.js';
+import { orderSaga } from './services/order-saga.js';
+import { lockStockForEvents } from './services/stock-locks.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers.js';
 
@@ -22,7 +23,15 @@ export const inventorySubgraph: SubgraphModule<InventoryContext> = {
       context: (base) => ({ ...base, adjustments, loaders: createLoaders(base.em) }),
       background: [
         createOutboxRelay(runtime),
-        createConsumer(runtime, { handlers: { ...catalogHandlers, ...orderSagaHandlers } }),
+        createConsumer(runtime, {
+          handlers: { ...catalogHandlers, ...orderSaga.handlers },
+          // Chunks as the order and payment services take them (decision 26);
+          // the locker takes a chunk's stock rows at once, in one order, so
+          // two chunks over the same products cannot deadlock.
+          eventsPerTransaction: 16,
+          chunkHandlers: orderSaga.chunkHandlers,
+          lockChunk: lockStockForEvents,
+        }),
       ],
     };
   },

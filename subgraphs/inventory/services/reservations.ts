@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { joinOrBegin } from '../../../platform/db.js';
 import { isUuid } from '../../../platform/ids.js';
-import { executeSql, queryRows } from '../../../platform/events/sql.js';
+import { queryRows } from '../../../platform/events/sql.js';
+import { lockStock } from './stock-locks.js';
 import type { ReservationStatus, Shortage } from '../entities.js';
 
 /**
@@ -61,6 +62,12 @@ export function normalizeLines(orderId: string, lines: readonly RequestedLine[])
   return normalized.sort((a, b) => (a.productId < b.productId ? -1 : 1));
 }
 
+/** One order's request for stock. */
+export interface ReservationRequest {
+  orderId: string;
+  lines: readonly RequestedLine[];
+}
+
 /**
  * Reserves every line of an order, or none. The rows are locked first, then
  * every line is checked against `on_hand - reserved`; only when all fit are
@@ -73,195 +80,148 @@ export async function reserveAll(
   orderId: string,
   lines: readonly RequestedLine[],
 ): Promise<ReservationOutcome> {
-  const wanted = normalizeLines(orderId, lines);
-  const id = orderId.toLowerCase();
-  return em.transactional(async (tx) => {
-    // Claims the order id: a concurrent duplicate waits here, then sees the claim.
-    const claimed = await executeSql(
-      tx,
-      `INSERT INTO reservations (order_id, status) VALUES (?, 'RESERVED')
-       ON CONFLICT (order_id) DO NOTHING`,
-      [id],
-    );
-    if (claimed === 0) return unchanged(tx, id);
+  const [outcome] = await reserveMany(em, [{ orderId, lines }]);
+  return outcome!;
+}
 
-    const productIds = wanted.map((l) => l.productId);
-    const stock = await lockStock(tx, productIds);
-    const shortages: Shortage[] = [];
-    for (const line of wanted) {
-      const row = stock.get(line.productId);
-      const available = row ? row.on_hand - row.reserved : 0;
-      if (available < line.quantity) {
-        shortages.push({ productId: line.productId, requested: line.quantity, available });
+/**
+ * `reserveAll` for several orders at once, with the same statements as for
+ * one: the orders are served in the order given, each against the stock
+ * the ones before it left (exactly as if reserved one after the other), and
+ * their reservations, stock and refusals written together. Outcomes come
+ * back in the order of the requests.
+ */
+export async function reserveMany(
+  em: EntityManager,
+  requests: readonly ReservationRequest[],
+): Promise<ReservationOutcome[]> {
+  const wanted = requests.map(({ orderId, lines }) => ({
+    orderId: orderId.toLowerCase(),
+    lines: normalizeLines(orderId, lines),
+  }));
+  return em.transactional(async (tx) => {
+    // Claims the order ids: a concurrent duplicate waits here, then sees the claim.
+    const claimedRows = await queryRows<{ order_id: string }>(
+      tx,
+      `INSERT INTO reservations (order_id, status)
+       SELECT DISTINCT id, 'RESERVED' FROM unnest(ARRAY[?]::uuid[]) AS id
+       ON CONFLICT (order_id) DO NOTHING
+       RETURNING order_id`,
+      [wanted.map((w) => w.orderId)],
+    );
+    const claimed = new Set(claimedRows.map((row) => row.order_id));
+    // delete: an order asked twice is reserved once, the second sees the first.
+    const mine = wanted.filter((w) => claimed.delete(w.orderId));
+    const stock = await lockStock(tx, [
+      ...new Set(mine.flatMap((w) => w.lines.map((l) => l.productId))),
+    ]);
+
+    const decided = new Map<string, ReservationOutcome>();
+    const taken = new Map<string, number>();
+    const reserved: { orderId: string; productId: string; quantity: number }[] = [];
+    const rejected: { orderId: string; shortages: Shortage[] }[] = [];
+    for (const { orderId, lines } of mine) {
+      const shortages: Shortage[] = [];
+      for (const line of lines) {
+        const row = stock.get(line.productId);
+        const available = row ? row.on_hand - row.reserved - (taken.get(line.productId) ?? 0) : 0;
+        if (available < line.quantity) {
+          shortages.push({ productId: line.productId, requested: line.quantity, available });
+        }
+      }
+      if (shortages.length) {
+        rejected.push({ orderId, shortages });
+      } else {
+        for (const line of lines) {
+          taken.set(line.productId, (taken.get(line.productId) ?? 0) + line.quantity);
+          reserved.push({ orderId, ...line });
+        }
+      }
+      const status = shortages.length ? 'REJECTED' : 'RESERVED';
+      decided.set(orderId, { orderId, status, shortages, changed: true, version: 1 });
+    }
+
+    if (mine.length) {
+      const products = [...taken.keys()];
+      // The stock, the reservations' lines and the refusals in one round trip.
+      const [written] = await queryRows<{ products: number; rejected: number }>(
+        tx,
+        `WITH reserved AS (
+           UPDATE stock_items s
+              SET reserved = s.reserved + v.quantity, version = s.version + 1, updated_at = now()
+             FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::int[]) AS v (product_id, quantity)
+            WHERE s.product_id = v.product_id AND s.on_hand - s.reserved >= v.quantity
+            RETURNING s.product_id
+         ), lines AS (
+           INSERT INTO reservation_lines (order_id, product_id, quantity)
+           SELECT * FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::uuid[], ARRAY[?]::int[])
+         ), rejected AS (
+           UPDATE reservations r SET status = 'REJECTED', shortages = v.shortages::jsonb
+             FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::text[]) AS v (order_id, shortages)
+            WHERE r.order_id = v.order_id
+            RETURNING r.order_id
+         )
+         SELECT (SELECT count(*)::int FROM reserved) AS products,
+                (SELECT count(*)::int FROM rejected) AS rejected`,
+        [
+          products,
+          products.map((id) => taken.get(id)!),
+          reserved.map((l) => l.orderId),
+          reserved.map((l) => l.productId),
+          reserved.map((l) => l.quantity),
+          rejected.map((r) => r.orderId),
+          rejected.map((r) => JSON.stringify(r.shortages)),
+        ],
+      );
+      // Impossible while the rows are locked; if it ever happens, roll everything back.
+      if (written?.products !== products.length || written.rejected !== rejected.length) {
+        throw new Error(
+          `wrote ${written?.products} of ${products.length} stock rows and ${written?.rejected} of ${rejected.length} refusals under lock`,
+        );
       }
     }
-    if (shortages.length) {
-      await executeSql(
-        tx,
-        `UPDATE reservations SET status = 'REJECTED', shortages = ?::jsonb WHERE order_id = ?`,
-        [JSON.stringify(shortages), id],
-      );
-      return { orderId: id, status: 'REJECTED', shortages, changed: true, version: 1 };
-    }
-
-    const quantities = wanted.map((l) => l.quantity);
-    // The stock and the reservation's lines in one round trip.
-    const [reserved] = await queryRows<{ lines: number }>(
+    const answers = wanted.map((w) => {
+      const outcome = decided.get(w.orderId) ?? null;
+      // The first request of an order took the decision; a repeat reads it below.
+      decided.delete(w.orderId);
+      return outcome;
+    });
+    const others = await unchangedMany(
       tx,
-      `WITH reserved AS (
-         UPDATE stock_items s
-            SET reserved = s.reserved + v.quantity, version = s.version + 1, updated_at = now()
-           FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::int[]) AS v (product_id, quantity)
-          WHERE s.product_id = v.product_id AND s.on_hand - s.reserved >= v.quantity
-          RETURNING s.product_id
-       ), lines AS (
-         INSERT INTO reservation_lines (order_id, product_id, quantity)
-         SELECT ?, v.product_id, v.quantity
-           FROM unnest(ARRAY[?]::uuid[], ARRAY[?]::int[]) AS v (product_id, quantity)
-       )
-       SELECT count(*)::int AS lines FROM reserved`,
-      [productIds, quantities, id, productIds, quantities],
+      wanted.filter((_, i) => !answers[i]).map((w) => w.orderId),
     );
-    // Impossible while the rows are locked; if it ever happens, roll everything back.
-    if (reserved?.lines !== wanted.length) {
-      throw new Error(`reserved ${reserved?.lines} of ${wanted.length} lines under lock`);
-    }
-    return { orderId: id, status: 'RESERVED', shortages: [], changed: true, version: 1 };
+    return answers.map((answer, i) => answer ?? others.get(wanted[i]!.orderId)!);
   }, joinOrBegin());
 }
 
-/**
- * How each settlement moves a reservation and its stock, per unit of a line.
- * The table is the documentation: release gives reserved units back to
- * `available`; commit takes them out of the warehouse (they ship); return
- * puts units of a committed order that was cancelled back on hand.
- */
-const SETTLEMENTS = {
-  release: { from: 'RESERVED', to: 'RELEASED', onHand: 0, reserved: -1 },
-  commit: { from: 'RESERVED', to: 'COMMITTED', onHand: -1, reserved: -1 },
-  return: { from: 'COMMITTED', to: 'RETURNED', onHand: 1, reserved: 0 },
-} as const satisfies Record<
-  string,
-  { from: ReservationStatus; to: ReservationStatus; onHand: number; reserved: number }
->;
-type Settlement = keyof typeof SETTLEMENTS;
-
-/**
- * Releases an order's reserved units. Idempotent. Releasing an order that
- * was never reserved leaves a RELEASED marker, so a reservation request for
- * it that arrives late (a redelivery) reserves nothing.
- */
-export async function release(em: EntityManager, orderId: string): Promise<ReservationOutcome> {
-  const outcome = await settle(em, orderId, 'release');
-  if (outcome.status !== null) return outcome;
-  const id = orderId.toLowerCase();
-  const marked = await executeSql(
-    em,
-    `INSERT INTO reservations (order_id, status) VALUES (?, 'RELEASED') ON CONFLICT (order_id) DO NOTHING`,
-    [id],
-  );
-  // Lost a race with a reservation that just committed: release that instead.
-  return marked ? { ...outcome, status: 'RELEASED', version: 1 } : settle(em, id, 'release');
-}
-
-/** Takes an order's reserved units out of stock for good (the order is paid). Idempotent. */
-export async function commit(em: EntityManager, orderId: string): Promise<ReservationOutcome> {
-  return settle(em, orderId, 'commit');
-}
-
-/** Puts a committed (paid, then cancelled) order's units back on hand. Idempotent. */
-export async function returnStock(em: EntityManager, orderId: string): Promise<ReservationOutcome> {
-  return settle(em, orderId, 'return');
-}
-
-/**
- * Whatever a cancelled order held goes back: reserved units are released,
- * committed ones returned; anything else is already settled.
- */
-export async function undoForCancelledOrder(
+/** Where orders' reservations stand, for calls that found nothing to do. */
+export async function unchangedMany(
   em: EntityManager,
-  orderId: string,
-): Promise<ReservationOutcome> {
-  const released = await release(em, orderId);
-  return released.status === 'COMMITTED' ? returnStock(em, orderId) : released;
-}
-
-async function settle(
-  em: EntityManager,
-  orderId: string,
-  kind: Settlement,
-): Promise<ReservationOutcome> {
-  if (!isUuid(orderId)) throw new InvalidReservationRequest('orderId must be a UUID');
-  const id = orderId.toLowerCase();
-  const rule = SETTLEMENTS[kind];
-  return em.transactional(async (tx) => {
-    // Compare-and-set on the status: of two concurrent calls, one moves it, the other waits and finds nothing to do.
-    const [moved] = await queryRows<{ version: number; lines: number }>(
-      tx,
-      `UPDATE reservations r SET status = ?, version = r.version + 1, updated_at = now()
-        WHERE r.order_id = ? AND r.status = ?
-        RETURNING r.version,
-                  (SELECT count(*)::int FROM reservation_lines l WHERE l.order_id = r.order_id) AS lines`,
-      [rule.to, id, rule.from],
-    );
-    if (!moved) return unchanged(tx, id);
-    await queryRows(
-      tx,
-      `SELECT product_id FROM stock_items
-        WHERE product_id IN (SELECT product_id FROM reservation_lines WHERE order_id = ?)
-        ORDER BY product_id FOR UPDATE`,
-      [id],
-    );
-    const updated = await executeSql(
-      tx,
-      `UPDATE stock_items s
-          SET on_hand = s.on_hand + ? * l.quantity,
-              reserved = s.reserved + ? * l.quantity,
-              version = s.version + 1,
-              updated_at = now()
-         FROM reservation_lines l
-        WHERE l.order_id = ? AND l.product_id = s.product_id`,
-      [rule.onHand, rule.reserved, id],
-    );
-    if (updated !== moved.lines) {
-      throw new Error(`settled ${updated} of ${moved.lines} lines of order ${id}`);
-    }
-    return { orderId: id, status: rule.to, shortages: [], changed: true, version: moved.version };
-  }, joinOrBegin());
-}
-
-interface LockedStock {
-  product_id: string;
-  on_hand: number;
-  reserved: number;
-}
-
-/** Locks the products' stock rows in product_id order, the one lock order every primitive uses. */
-async function lockStock(
-  em: EntityManager,
-  productIds: readonly string[],
-): Promise<Map<string, LockedStock>> {
-  if (productIds.length === 0) return new Map();
-  const rows = await queryRows<LockedStock>(
-    em,
-    `SELECT product_id, on_hand, reserved FROM stock_items
-      WHERE product_id IN (?) ORDER BY product_id FOR UPDATE`,
-    [productIds],
-  );
-  return new Map(rows.map((row) => [row.product_id, row]));
-}
-
-async function unchanged(em: EntityManager, orderId: string): Promise<ReservationOutcome> {
-  const [row] = await queryRows<{
+  orderIds: readonly string[],
+): Promise<Map<string, ReservationOutcome>> {
+  if (orderIds.length === 0) return new Map();
+  const rows = await queryRows<{
+    order_id: string;
     status: ReservationStatus;
     shortages: Shortage[] | null;
     version: number;
-  }>(em, 'SELECT status, shortages, version FROM reservations WHERE order_id = ?', [orderId]);
-  return {
-    orderId,
-    status: row?.status ?? null,
-    shortages: row?.shortages ?? [],
-    changed: false,
-    version: row?.version ?? 0,
-  };
+  }>(em, 'SELECT order_id, status, shortages, version FROM reservations WHERE order_id IN (?)', [
+    [...new Set(orderIds)],
+  ]);
+  const found = new Map(rows.map((row) => [row.order_id, row]));
+  return new Map(
+    orderIds.map((orderId) => {
+      const row = found.get(orderId);
+      return [
+        orderId,
+        {
+          orderId,
+          status: row?.status ?? null,
+          shortages: row?.shortages ?? [],
+          changed: false,
+          version: row?.version ?? 0,
+        },
+      ];
+    }),
+  );
 }
