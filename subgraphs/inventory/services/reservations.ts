@@ -6,11 +6,12 @@ import { lockStock } from './stock-locks.js';
 import type { ReservationStatus, Shortage } from '../entities.js';
 
 /**
- * The stock primitives of the order saga. Each runs in one transaction (the
- * caller's when it has one, e.g. a Kafka handler's, which a failure rolls
- * back whole; no savepoint, which would cost two round trips), locks the
- * stock rows it touches in product_id order (so two orders over the same
- * products cannot deadlock), and is idempotent per order id: the
+ * Reserving stock for orders, the saga's first stock primitive (settling a
+ * reservation afterwards: settlements.ts). Each primitive runs in one
+ * transaction (the caller's when it has one, e.g. a Kafka handler's, which a
+ * failure rolls back whole; no savepoint, which would cost two round trips),
+ * locks the stock rows it touches in product_id order (so two orders over
+ * the same products cannot deadlock), and is idempotent per order id: the
  * `reservations` row records what was done, and a repeated call changes
  * nothing and says so (`changed: false`).
  */

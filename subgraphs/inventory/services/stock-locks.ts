@@ -9,7 +9,7 @@ import { queryRows } from '../../../platform/events/sql.js';
  * each other instead of deadlocking.
  */
 
-export interface LockedStock {
+interface LockedStock {
   product_id: string;
   on_hand: number;
   reserved: number;
