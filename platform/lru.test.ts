@@ -33,3 +33,40 @@ describe('Lru', () => {
     expect(lru.size).toBe(2);
   });
 });
+
+describe('Lru bounded by weight', () => {
+  const bytes = (s: string) => s.length;
+
+  it('forgets the least recently used entries until the weights fit', () => {
+    const lru = new Lru<string, string>(10, bytes);
+    lru.set('a', 'xxxx');
+    lru.set('b', 'xxxx');
+    expect(lru.get('a')).toBe('xxxx'); // a is now the most recent
+    lru.set('c', 'xxxxx');
+    expect(lru.get('b')).toBeUndefined();
+    expect(lru.get('a')).toBe('xxxx');
+    expect(lru.weight).toBe(9);
+  });
+
+  it('keeps no entry heavier than the whole capacity, and leaves the others be', () => {
+    const lru = new Lru<string, string>(10, bytes);
+    lru.set('a', 'xx');
+    lru.set('big', 'x'.repeat(11));
+    expect(lru.get('big')).toBeUndefined();
+    expect(lru.get('a')).toBe('xx');
+    expect(lru.weight).toBe(2);
+  });
+
+  it('counts a replaced or deleted value out, and clears to nothing', () => {
+    const lru = new Lru<string, string>(10, bytes);
+    lru.set('a', 'xxxx');
+    lru.set('a', 'xx');
+    lru.set('b', 'xxx');
+    expect(lru.weight).toBe(5);
+    lru.delete('b');
+    expect(lru.weight).toBe(2);
+    lru.clear();
+    expect(lru.size).toBe(0);
+    expect(lru.weight).toBe(0);
+  });
+});
