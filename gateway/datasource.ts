@@ -3,6 +3,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import type CircuitBreaker from 'opossum';
 import { signIdentity, TRACE_HEADER } from '../platform/identity.js';
+import { CatalogFetchCache } from './catalog-fetch-cache.js';
 import { SubgraphClient } from './subgraph-client.js';
 import type { Logger } from '../platform/logger.js';
 import type { GatewayContext } from './context.js';
@@ -43,6 +44,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly identitySecret: string,
     private readonly logger: Logger,
     breaker: BreakerSettings = DEFAULT_BREAKER,
+    /** The product subgraph's only: its answers to queries, kept (catalog-fetch-cache.ts). */
+    private readonly catalogCache?: CatalogFetchCache,
   ) {
     super({ url });
     this.client = new SubgraphClient(url, breaker.timeoutMs);
@@ -57,6 +60,29 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<GatewayGraphQLResponse> {
+    const cache = this.catalogCache;
+    if (!cache?.enabled || !isQueryFetch(options) || !options.request.query) {
+      return this.call(options);
+    }
+    const key = CatalogFetchCache.key(
+      options.context?.identity ?? null,
+      options.request.query,
+      options.request.variables,
+    );
+    const found = await cache.lookup(key, options.context?.catalogGeneration);
+    // Parsed anew for each request: the gateway merges later fetches into what it is given.
+    if (found && 'text' in found) return JSON.parse(found.text) as GatewayGraphQLResponse;
+    const response = await this.call(options);
+    // Answers with errors (a bad id, say) are not kept: asked again, they are asked again.
+    if (found && response.data && !response.errors?.length) {
+      cache.keep(key, found.generation, JSON.stringify(response));
+    }
+    return response;
+  }
+
+  private async call(
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): Promise<GatewayGraphQLResponse> {
     const stop = subgraphFetchDuration.startTimer({ subgraph: this.subgraph });
@@ -104,6 +130,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     }
     return this.client.post(body, headers);
   }
+}
+
+/** A fetch of a client's query (not of a mutation, whose later fetches read what it changed). */
+function isQueryFetch(options: GraphQLDataSourceProcessOptions<GatewayContext>): boolean {
+  // Only a client's operation has an incoming request (not health checks, not schema loading).
+  return (
+    'incomingRequestContext' in options &&
+    options.incomingRequestContext.operation?.operation === 'query'
+  );
 }
 
 /** Signed identity headers per request, re-signed when older than this (subgraphs refuse stale ones). */

@@ -43,7 +43,11 @@ import {
   trustedDocumentsPlugin,
 } from './edge/persisted-queries.js';
 import { connectRedis, createRedis } from '../platform/redis.js';
+import { CatalogFetchCache } from './catalog-fetch-cache.js';
 import { listen } from '../platform/http/listen.js';
+
+/** The subgraph that owns the catalogue (ARCHITECTURE.md), whose query answers are kept (decision 27). */
+const CATALOG_SUBGRAPH: SubgraphName = 'product';
 
 export interface RunningGateway {
   config: GatewayConfig;
@@ -63,6 +67,19 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   const production = config.NODE_ENV === 'production';
 
   optOutOfApolloTelemetry();
+  // Rate limits, persisted queries and the catalogue generation; all fail open
+  // (decision 10): not part of readiness.
+  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger);
+  await connectRedis(redis).catch((err: Error) =>
+    logger.warn(
+      { err: err.message },
+      'redis unreachable at start; rate limits and catalogue copies off until it answers',
+    ),
+  );
+  const catalogCache = new CatalogFetchCache(redis, {
+    ttlMs: config.CATALOG_CACHE_TTL,
+    maxChars: config.GATEWAY_CATALOG_CACHE_MB * 1024 * 1024,
+  });
   const dataSources: SubgraphDataSource[] = [];
   const apolloGateway = new ApolloGateway({
     supergraphSdl: loadSupergraphSdl(config.SUPERGRAPH_FILE),
@@ -81,6 +98,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
           volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
           resetMs: config.BREAKER_RESET_TIMEOUT,
         },
+        // Only our own product subgraph raises the catalogue generation the copies follow.
+        name === CATALOG_SUBGRAPH && !config.SUPERGRAPH_FILE ? catalogCache : undefined,
       );
       dataSources.push(source);
       return source;
@@ -91,15 +110,6 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
     config.INFLIGHT_DEDUP === 'on'
       ? deduplicateInflight(apolloGateway, { onShared: () => inflightShared.inc() })
       : apolloGateway;
-
-  // Rate limits only (fail open, decision 10): not part of readiness.
-  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger);
-  await connectRedis(redis).catch((err: Error) =>
-    logger.warn(
-      { err: err.message },
-      'redis unreachable at start; rate limits off until it answers',
-    ),
-  );
 
   const trusted = config.PERSISTED_DOCUMENTS === 'trusted' ? loadTrustedDocuments() : null;
 
@@ -190,12 +200,17 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   const graphql = graphqlHandler(apollo, {
     bodyLimit: config.MAX_REQUEST_BODY_BYTES,
     encode: sharedBytes,
-    context: async (req, res): Promise<GatewayContext> => ({
-      ...(await authenticate(config.JWT_SECRET, req.headers)),
-      // Set on the response by the /graphql route below, before Apollo runs.
-      traceId: res.getHeader(TRACE_HEADER) as string,
-      clientIp: clientIp(req),
-    }),
+    context: async (req, res): Promise<GatewayContext> => {
+      // Read while the request is parsed and planned, not when its plan reaches the product subgraph.
+      const catalogGeneration = catalogCache.enabled ? catalogCache.generation() : undefined;
+      return {
+        ...(await authenticate(config.JWT_SECRET, req.headers)),
+        // Set on the response by the /graphql route below, before Apollo runs.
+        traceId: res.getHeader(TRACE_HEADER) as string,
+        clientIp: clientIp(req),
+        catalogGeneration,
+      };
+    },
   });
   const lag = new EventLoopLag(config.OVERLOAD_DELAY);
   const serve: RouteHandler = (req, res) => {

@@ -82,6 +82,12 @@ const commonShape = {
   SHUTDOWN_TIMEOUT: duration.prefault('10s'),
 };
 
+/**
+ * Lifetime of catalogue cache entries, in the product subgraph (Redis) and in
+ * the gateway (its copies of product answers); `0` turns that cache off.
+ */
+const catalogCacheTtl = duration.prefault('300s');
+
 const subgraphShape = {
   ...commonShape,
   ADMIN_EMAIL: z.string().email().default('admin@example.com'),
@@ -89,8 +95,7 @@ const subgraphShape = {
   ACCESS_TOKEN_TTL: duration.prefault('15m'),
   REFRESH_TOKEN_TTL: duration.prefault('30d'),
   ORDER_TTL: duration.prefault('15m'),
-  /** Lifetime of catalogue cache entries; `0` turns the cache off (reads go to PostgreSQL). */
-  CATALOG_CACHE_TTL: duration.prefault('300s'),
+  CATALOG_CACHE_TTL: catalogCacheTtl,
   /**
    * placeOrder admission (order service, decision 14): new orders are refused
    * with RATE_LIMITED once the saga's events wait this long (smoothed) before
@@ -113,6 +118,9 @@ const subgraphShape = {
 const gatewayShape = {
   ...commonShape,
   GATEWAY_PORT: port.default(DEFAULT_PORTS.gateway),
+  CATALOG_CACHE_TTL: catalogCacheTtl,
+  /** Bound on the gateway's copies of product answers per process, in MiB (decision 27). */
+  GATEWAY_CATALOG_CACHE_MB: z.coerce.number().int().min(1).default(64),
   USER_URL: z.string().url().optional(),
   PRODUCT_URL: z.string().url().optional(),
   ORDER_URL: z.string().url().optional(),

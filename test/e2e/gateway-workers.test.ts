@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogDocument, MeDocument } from '../../client/__generated__/graphql.js';
+import {
+  CatalogDocument,
+  MeDocument,
+  ProductDetailDocument,
+  UpdateProductDocument,
+} from '../../client/__generated__/graphql.js';
 import type { StackHandle } from '../../scripts/lib/stack.js';
 import { gql } from '../support/client.js';
 import { startExtraGateway } from '../support/extra-gateway.js';
-import { signUpCustomer } from '../support/fixtures.js';
+import { adminToken, createProduct, signUpCustomer } from '../support/fixtures.js';
 
 /** A second gateway on the test stack's subgraphs, run as a supervisor and two workers. */
 let stack: StackHandle;
@@ -33,6 +38,34 @@ describe('a gateway with GATEWAY_WORKERS=2', () => {
     }
     const catalog = await gql(CatalogDocument, { first: 1 }, { url });
     expect(catalog.errors).toBeUndefined();
+  });
+
+  it('shows a catalogue change made through another gateway to the next read on every worker', async () => {
+    const admin = await adminToken();
+    const product = await createProduct(admin, { price: 1200 });
+    // Fresh connections, so both workers read the product and keep the answer.
+    const prices = async () =>
+      Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const { data } = await gql(
+            ProductDetailDocument,
+            { id: product.id },
+            { url, headers: { connection: 'close' } },
+          );
+          return data?.product?.price.amount;
+        }),
+      );
+    expect(await prices()).toEqual(Array(8).fill(1200));
+
+    // Through the test stack's own gateway, another process altogether.
+    const updated = await gql(
+      UpdateProductDocument,
+      { input: { id: product.id, price: { amount: 1300, currency: 'EUR' } } },
+      { token: admin },
+    );
+    expect(updated.data?.updateProduct.userErrors).toEqual([]);
+
+    expect(await prices()).toEqual(Array(8).fill(1300));
   });
 
   it('answers /metrics for both workers together, whichever one a scrape reaches', async () => {

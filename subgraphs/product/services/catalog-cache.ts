@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
+import {
+  CATALOG_CACHE_NAMESPACE,
+  CATALOG_GENERATION_KEY,
+} from '../../../platform/catalog-generation.js';
 import { metricsRegistry } from '../../../platform/metrics.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Connection } from '../../../platform/pagination.js';
@@ -16,7 +20,8 @@ import type { ProductFilter } from './product-input.js';
  * - listing pages keyed by (filter, first, after), totalCount included.
  *
  * Invalidation: every catalogue change, right after its commit, atomically
- * raises the generation counter and deletes the changed products' entries.
+ * raises the generation counter (platform/catalog-generation.ts; the gateway's
+ * copies of product answers follow it too) and deletes the changed products' entries.
  * Page entries remember the generation they were read under and count only
  * while it is current, so one INCR retires every page at once. Because all
  * replicas read the same Redis, a change is invisible to nobody once the
@@ -39,8 +44,8 @@ import type { ProductFilter } from './product-input.js';
  * in the same Redis never keep what its changes made stale.
  */
 
-const NAMESPACE = 'catalog:v1:';
-const GENERATION_KEY = `${NAMESPACE}gen`;
+const NAMESPACE = CATALOG_CACHE_NAMESPACE;
+const GENERATION_KEY = CATALOG_GENERATION_KEY;
 const productKey = (id: string) => `${NAMESPACE}product:${id}`;
 const pageKey = (hash: string) => `${NAMESPACE}page:${hash}`;
 
