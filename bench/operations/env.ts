@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { buildTestEnv } from '../../test/support/test-env.js';
 
 /**
- * The environment of the operations benchmark's stack: ports 4450-4458,
+ * The environment of the operations benchmark's stack: ports 4450-4459,
  * databases `ecommerce_bench_ops_<service>`, and a topic / Redis key prefix of
  * its own that does not start with `test-` (a test run starting meanwhile
  * sweeps every `test-` name as stale).
@@ -19,6 +19,8 @@ export const PORT_OFFSET = 450;
 /** The second product subgraph, with the catalogue cache turned off, and the gateway in front of it. */
 export const UNCACHED_PRODUCT_PORT = 4457;
 export const UNCACHED_GATEWAY_PORT = 4458;
+/** A gateway on the main stack's subgraphs that keeps no product answers (decision 27). */
+export const NO_COPIES_GATEWAY_PORT = 4459;
 /** Far above what wrk sends in a window (a few thousand requests a second at most). */
 export const RATE_LIMIT_POINTS = 100_000_000;
 
@@ -28,8 +30,10 @@ export interface OpsEnv {
   env: Record<string, string>;
   /** The product subgraph with CATALOG_CACHE_TTL=0. */
   uncachedProductEnv: Record<string, string>;
-  /** A gateway whose product subgraph is the uncached one. */
+  /** A gateway whose product subgraph is the uncached one, keeping no product answers of its own. */
   uncachedGatewayEnv: Record<string, string>;
+  /** A gateway as shipped but for its copies of product answers, on the main stack's subgraphs. */
+  noCopiesGatewayEnv: Record<string, string>;
   prefix: string;
 }
 
@@ -66,6 +70,13 @@ export function opsEnv(benchSeconds: number): OpsEnv {
       ...env,
       GATEWAY_PORT: String(UNCACHED_GATEWAY_PORT),
       PRODUCT_URL: uncachedProductUrl,
+      // The gateway's copies of product answers are the catalogue cache's first layer.
+      CATALOG_CACHE_TTL: '0',
+    },
+    noCopiesGatewayEnv: {
+      ...env,
+      GATEWAY_PORT: String(NO_COPIES_GATEWAY_PORT),
+      CATALOG_CACHE_TTL: '0',
     },
     prefix,
   };

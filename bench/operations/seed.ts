@@ -23,7 +23,9 @@ export interface Seeded {
   customerTokens: string[];
 }
 
-const CATEGORIES = ['Coffee', 'Brewing', 'Accessories', 'Tea', 'Kitchen'];
+export const CATEGORIES = ['Coffee', 'Brewing', 'Accessories', 'Tea', 'Kitchen'];
+/** The seeded products' names: what a shopper would type in the search box. */
+export const productName = (i: number) => `Bench product ${i.toString().padStart(3, '0')}`;
 const ADDRESS = { line1: '1 Bench Road', city: 'Berlin', postalCode: '10115', country: 'DE' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -85,7 +87,7 @@ async function createProducts(url: string, admin: string, count: number): Promis
         {
           input: {
             sku,
-            name: `Bench product ${i.toString().padStart(3, '0')}`,
+            name: productName(i),
             description: 'Made by the operations benchmark.',
             category: CATEGORIES[i % CATEGORIES.length]!,
             price: { amount: 500 + 37 * i, currency: 'EUR' },
