@@ -116,6 +116,20 @@ describe('the gateway catalogue cache', () => {
     expect(await cache.lookup(KEY)).toEqual(MISS);
   });
 
+  it('trusts nothing kept once the generation goes back, as after Redis lost its data', async () => {
+    const redis = await connected();
+    const cache = cacheOn(redis);
+    await redis.set(CATALOG_GENERATION_KEY, '5');
+    cache.keep(KEY, generationOf(await cache.lookup(KEY)), ANSWER);
+
+    // Flushed, then five changes: the counter is back at the value KEY was kept under.
+    await redis.del(CATALOG_GENERATION_KEY);
+    expect(await cache.lookup(KEY)).not.toEqual({ text: ANSWER });
+    for (let i = 0; i < 5; i++) await change(redis);
+
+    expect(await cache.lookup(KEY)).toEqual(MISS);
+  });
+
   it('sends every read to the product subgraph while Redis cannot be reached', async () => {
     const down = createRedis('redis://127.0.0.1:6399', 'down:', logger);
     clients.push(down);

@@ -24,6 +24,8 @@ import { metricsRegistry } from '../platform/metrics.js';
  * Redis unreachable or slow to answer: nothing is served from or kept in
  * memory (every read goes to the product subgraph), and what was kept before
  * is dropped, since a change made meanwhile may not have raised the generation.
+ * So is everything when the generation goes back (Redis lost the counter and
+ * may count up again to values entries were kept under).
  */
 
 export interface CatalogFetchCacheOptions {
@@ -56,20 +58,16 @@ export class CatalogFetchCache {
   private readonly generations: GenerationReader;
   /** Raised whenever the Redis connection drops: generations read before it count no more. */
   private epoch = 0;
+  /** The highest generation read so far ('' counts as 0). */
+  private highest = 0;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly options: CatalogFetchCacheOptions,
   ) {
     this.entries = new Lru<string, Entry>(options.maxChars, (entry) => entry.chars);
-    // A change made while Redis could not be reached may not have raised the
-    // generation: nothing kept before then is trusted again.
-    const forget = () => {
-      this.epoch += 1;
-      this.entries.clear();
-    };
-    this.generations = new GenerationReader(redis, forget);
-    redis.on('close', forget);
+    this.generations = new GenerationReader(redis, () => this.forget());
+    redis.on('close', () => this.forget());
   }
 
   get enabled(): boolean {
@@ -88,19 +86,24 @@ export class CatalogFetchCache {
 
   /**
    * The catalogue generation as of now, tagged with the connection epoch;
-   * null when Redis cannot tell. A request may start it as soon as it arrives
-   * (its context does), so that the read is done by the time its plan reaches
-   * the product subgraph; any read that began after the request did is fresh
-   * enough for it.
+   * null when Redis cannot tell. Read for each lookup: a request's plan
+   * reaches the product subgraph in the same turn of the event loop as its
+   * parsing and planning, so reading it earlier would overlap nothing.
    */
-  async generation(): Promise<string | null> {
+  private async generation(): Promise<string | null> {
     const epoch = this.epoch;
     const current = await this.generations.read();
-    return current === null ? null : `${epoch}:${current}`;
+    if (current === null) return null;
+    // Lower than before: Redis lost the counter (flushed, restored from an
+    // older snapshot) and may count up to values entries were kept under.
+    const value = Number(current);
+    if (value < this.highest) this.forget();
+    this.highest = value;
+    return `${epoch}:${current}`;
   }
 
-  async lookup(key: string, generation = this.generation()): Promise<Lookup> {
-    const tagged = await generation;
+  async lookup(key: string): Promise<Lookup> {
+    const tagged = await this.generation();
     if (tagged === null || !this.current(tagged)) {
       lookups.inc({ result: 'bypass' });
       return null;
@@ -130,6 +133,16 @@ export class CatalogFetchCache {
   /** Read since the connection last dropped or stalled. */
   private current(generation: string): boolean {
     return generation.startsWith(`${this.epoch}:`);
+  }
+
+  /**
+   * A change made while Redis could not be reached may not have raised the
+   * generation: nothing kept before then is trusted again, nor any generation
+   * read before then.
+   */
+  private forget(): void {
+    this.epoch += 1;
+    this.entries.clear();
   }
 }
 

@@ -9,9 +9,4 @@ export interface GatewayContext {
   traceId: string;
   /** The caller's address, keying anonymous rate limits; absent for in-process executions. */
   clientIp?: string;
-  /**
-   * The catalogue generation, read as the request arrived, for the product
-   * fetches of its plan (gateway/catalog-fetch-cache.ts); absent, they read it themselves.
-   */
-  catalogGeneration?: Promise<string | null>;
 }

@@ -71,7 +71,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       options.request.query,
       options.request.variables,
     );
-    const found = await cache.lookup(key, options.context?.catalogGeneration);
+    const found = await cache.lookup(key);
     // Parsed anew for each request: the gateway merges later fetches into what it is given.
     if (found && 'text' in found) return JSON.parse(found.text) as GatewayGraphQLResponse;
     const response = await this.call(options);

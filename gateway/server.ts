@@ -200,17 +200,12 @@ export async function startGateway(env: NodeJS.ProcessEnv = process.env): Promis
   const graphql = graphqlHandler(apollo, {
     bodyLimit: config.MAX_REQUEST_BODY_BYTES,
     encode: sharedBytes,
-    context: async (req, res): Promise<GatewayContext> => {
-      // Read while the request is parsed and planned, not when its plan reaches the product subgraph.
-      const catalogGeneration = catalogCache.enabled ? catalogCache.generation() : undefined;
-      return {
-        ...(await authenticate(config.JWT_SECRET, req.headers)),
-        // Set on the response by the /graphql route below, before Apollo runs.
-        traceId: res.getHeader(TRACE_HEADER) as string,
-        clientIp: clientIp(req),
-        catalogGeneration,
-      };
-    },
+    context: async (req, res): Promise<GatewayContext> => ({
+      ...(await authenticate(config.JWT_SECRET, req.headers)),
+      // Set on the response by the /graphql route below, before Apollo runs.
+      traceId: res.getHeader(TRACE_HEADER) as string,
+      clientIp: clientIp(req),
+    }),
   });
   const lag = new EventLoopLag(config.OVERLOAD_DELAY);
   const serve: RouteHandler = (req, res) => {
