@@ -116,6 +116,25 @@ describe('the gateway catalogue cache', () => {
     expect(await cache.lookup(KEY)).toEqual(MISS);
   });
 
+  it('does not take its own lateness for a Redis fault: a busy gateway keeps serving its copies', async () => {
+    const redis = await connected();
+    const cache = cacheOn(redis);
+    cache.keep(KEY, generationOf(await cache.lookup(KEY)), ANSWER);
+
+    const pending = cache.lookup(KEY);
+    // Once the GET is on its way (ioredis writes it in the next check phase),
+    // the gateway is busy past the read's deadline while Redis answers at once.
+    setImmediate(() =>
+      setImmediate(() => {
+        const until = Date.now() + 150;
+        while (Date.now() < until);
+      }),
+    );
+
+    expect(await pending).toEqual({ text: ANSWER });
+    expect(await cache.lookup(KEY)).toEqual({ text: ANSWER });
+  });
+
   it('trusts nothing kept once the generation goes back, as after Redis lost its data', async () => {
     const redis = await connected();
     const cache = cacheOn(redis);

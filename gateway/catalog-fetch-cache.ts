@@ -177,7 +177,10 @@ class GenerationReader {
           if (value === null) this.onFailure();
           resolve(value);
         };
-        const timer = setTimeout(() => settle(null), GENERATION_WAIT_MS);
+        // Checked after the loop's next poll for I/O, not in the timers phase before
+        // it: when the gateway itself runs late, the answer may be waiting unread,
+        // and a busy gateway must not take that for a Redis fault and drop its copies.
+        const timer = setTimeout(() => setImmediate(() => settle(null)), GENERATION_WAIT_MS);
         this.redis.get(CATALOG_GENERATION_KEY).then(
           (value) => settle(value ?? ''),
           () => settle(null),
