@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CatalogDocument, MeDocument } from '../../client/__generated__/graphql.js';
 import { gatewayUrl, gql } from '../support/client.js';
 import { signUpCustomer, unique } from '../support/fixtures.js';
+import { metricSum, metricsOf } from '../support/metrics.js';
 
-const sharedSoFar = async () => {
-  const text = await (await fetch(gatewayUrl().replace(/\/graphql$/, '/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith('gateway_inflight_shared_total'));
-  return Number(line?.slice(line.lastIndexOf(' ') + 1) ?? 0);
-};
+const sharedSoFar = async () =>
+  metricSum(await metricsOf(gatewayUrl()), 'gateway_inflight_shared_total');
 
 describe('in-flight deduplication at the gateway', () => {
   it('answers a burst of identical catalogue reads with the same data, sharing executions', async () => {

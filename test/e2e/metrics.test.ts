@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { ProductDetailDocument } from '../../client/__generated__/graphql.js';
 import { gatewayUrl, gql } from '../support/client.js';
-
-const metricsOf = async (graphqlUrl: string) =>
-  (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+import { metricsOf } from '../support/metrics.js';
 
 /** The value of the first sample of `name` whose labels include every `labels` pair. */
 function sample(text: string, name: string, labels: Record<string, string>): number | null {
