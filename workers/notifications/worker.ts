@@ -35,6 +35,9 @@ export function notificationsWorker(
             // that rolls back is handled again event by event, and senders see
             // a repeated send under the same notification id (sender.ts).
             eventsPerTransaction: 16,
+            // Nothing waits for a notification: gathering events for half a
+            // second per fetch fills those transactions under load.
+            gatherMs: 500,
           }),
         ],
       };
