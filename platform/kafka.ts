@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type LogEntry, type Admin } from 'kafkajs';
+import { fixRequestQueuePolling } from './kafka-request-queue.js';
 import type { Logger } from './logger.js';
 
 export interface KafkaSettings {
@@ -19,6 +20,7 @@ const ROUTINE_ERRORS = /^(Topic creation errors|The group is rebalancing, so a r
 
 /** A kafkajs client whose own logs go through our structured logger. */
 export function createKafka(settings: KafkaSettings): Kafka {
+  fixRequestQueuePolling();
   const log = settings.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: settings.clientId,
