@@ -17,6 +17,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 const ROUTINE_ERRORS = /^(Topic creation errors|The group is rebalancing, so a rejoin is needed)$/;
+/** Said once per idempotent producer; our bounded retries are deliberate (events/producer.ts). */
+const ROUTINE_MESSAGES = /^Limiting retries for the idempotent producer/;
 
 /** A kafkajs client whose own logs go through our structured logger. */
 export function createKafka(settings: KafkaSettings): Kafka {
@@ -36,7 +38,10 @@ export function createKafka(settings: KafkaSettings): Kafka {
         // Routine broker answers kafkajs logs as errors: a topic another
         // process created first, a heartbeat during a rebalance. Both are
         // handled (ensureTopics, the consumer rejoins); they are not incidents.
-        const routine = typeof rest.error === 'string' && ROUTINE_ERRORS.test(rest.error);
+        // Nor is the warning about bounded retries every relay's producer gets.
+        const routine =
+          (typeof rest.error === 'string' && ROUTINE_ERRORS.test(rest.error)) ||
+          ROUTINE_MESSAGES.test(message);
         log[routine ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
   });
