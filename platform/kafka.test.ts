@@ -28,6 +28,24 @@ describe('kafkajs logs', () => {
     expect(said[0]!.level).toBe(pino.levels.values.debug);
   });
 
+  it('logs a partition leader moving (a topic just created) at debug, not as an error', () => {
+    const { logger, lines } = capturingLogger();
+    const kafka = createKafka({
+      brokers: 'localhost:9092',
+      clientId: 'log-test',
+      topicPrefix: 'log-test.',
+      logger,
+    });
+    kafka.logger().error('Response ListOffsets(key: 2, version: 3)', {
+      error: 'This server is not the leader for that topic-partition',
+    });
+    kafka.logger().error('Response Fetch(key: 1, version: 11)', { error: 'Not authorized' });
+    expect(lines.map((l) => [l.msg.slice(0, 17), l.level])).toEqual([
+      ['Response ListOffs', pino.levels.values.debug],
+      ['Response Fetch(ke', pino.levels.values.error],
+    ]);
+  });
+
   it('still passes on warnings that are not routine', () => {
     const { logger, lines } = capturingLogger();
     const kafka = createKafka({

@@ -16,7 +16,17 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-const ROUTINE_ERRORS = /^(Topic creation errors|The group is rebalancing, so a rejoin is needed)$/;
+const ROUTINE_ERRORS = new RegExp(
+  '^(' +
+    [
+      'Topic creation errors',
+      'The group is rebalancing, so a rejoin is needed',
+      // Leadership moving, as on a topic just created: kafkajs retries these itself.
+      'This server is not the leader for that topic-partition',
+      'There is no leader for this topic-partition as we are in the middle of a leadership election',
+    ].join('|') +
+    ')$',
+);
 /** Said once per idempotent producer; our bounded retries are deliberate (events/producer.ts). */
 const ROUTINE_MESSAGES = /^Limiting retries for the idempotent producer/;
 
@@ -36,8 +46,10 @@ export function createKafka(settings: KafkaSettings): Kafka {
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
         // Routine broker answers kafkajs logs as errors: a topic another
-        // process created first, a heartbeat during a rebalance. Both are
-        // handled (ensureTopics, the consumer rejoins); they are not incidents.
+        // process created first, a heartbeat during a rebalance, a request
+        // to a partition whose leader is moving. All are handled (ensureTopics,
+        // the consumer rejoins, kafkajs retries); they are not incidents: one
+        // that lasts surfaces as the consumer's or the relay's own failure.
         // Nor is the warning about bounded retries every relay's producer gets.
         const routine =
           (typeof rest.error === 'string' && ROUTINE_ERRORS.test(rest.error)) ||
