@@ -3,25 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { createEventProducer } from './events/producer.js';
 import { createKafka } from './kafka.js';
 
-/** A logger that keeps what it writes, parsed. */
-function capturingLogger() {
+/** A client (no connection opened) whose log lines are kept, parsed. */
+function kafkaKeepingLogs() {
   const lines: Array<{ level: number; msg: string }> = [];
   const logger = pino(
     { level: 'debug' },
     { write: (line: string) => lines.push(JSON.parse(line)) },
   );
-  return { logger, lines };
+  const kafka = createKafka({
+    brokers: 'localhost:9092',
+    clientId: 'log-test',
+    topicPrefix: 'log-test.',
+    logger,
+  });
+  return { kafka, lines };
 }
 
 describe('kafkajs logs', () => {
   it("keeps the idempotent producer's bounded-retries warning out of the warnings", () => {
-    const { logger, lines } = capturingLogger();
-    const kafka = createKafka({
-      brokers: 'localhost:9092',
-      clientId: 'log-test',
-      topicPrefix: 'log-test.',
-      logger,
-    });
+    const { kafka, lines } = kafkaKeepingLogs();
     createEventProducer(kafka);
     const said = lines.filter((l) => l.msg.startsWith('Limiting retries for the idempotent'));
     expect(said).toHaveLength(1);
@@ -29,13 +29,7 @@ describe('kafkajs logs', () => {
   });
 
   it('logs a partition leader moving (a topic just created) at debug, not as an error', () => {
-    const { logger, lines } = capturingLogger();
-    const kafka = createKafka({
-      brokers: 'localhost:9092',
-      clientId: 'log-test',
-      topicPrefix: 'log-test.',
-      logger,
-    });
+    const { kafka, lines } = kafkaKeepingLogs();
     kafka.logger().error('Response ListOffsets(key: 2, version: 3)', {
       error: 'This server is not the leader for that topic-partition',
     });
@@ -47,13 +41,7 @@ describe('kafkajs logs', () => {
   });
 
   it('still passes on warnings that are not routine', () => {
-    const { logger, lines } = capturingLogger();
-    const kafka = createKafka({
-      brokers: 'localhost:9092',
-      clientId: 'log-test',
-      topicPrefix: 'log-test.',
-      logger,
-    });
+    const { kafka, lines } = kafkaKeepingLogs();
     // A producer left on kafkajs' default partitioner is warned about (once per process).
     kafka.producer();
     const warnings = lines.filter((l) => l.level === pino.levels.values.warn);
